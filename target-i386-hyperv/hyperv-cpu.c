@@ -1,0 +1,181 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: glue between X86CPU's hv-* properties and the Hyper-V model.
+ *
+ * With KVM, the kernel implements the enlightenments and hyperv-kvm.c
+ * negotiates them.  With any other accelerator QEMU itself is the
+ * hypervisor: the guest gets exactly the features QEMU's own backend
+ * implements, and everything else it asked for is filtered out with a
+ * warning (an error with "enforce"), like any other CPU feature the
+ * accelerator lacks.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/accel.h"
+#include "qemu/error-report.h"
+#include "system/kvm.h"
+#include "system/tcg.h"
+#include "cpu.h"
+#include "kvm/kvm_i386.h"
+#include "hyperv-cpu.h"
+
+void hyperv_cpu_get_config(X86CPU *cpu, HvConfig *cfg)
+{
+    hv_config_init_defaults(cfg);
+    cfg->features = cpu->hyperv_features;
+    cfg->passthrough = cpu->hyperv_passthrough;
+    cfg->enforce_cpuid = cpu->hyperv_enforce_cpuid;
+    cfg->synic_kvm_only = cpu->hyperv_synic_kvm_only;
+    cfg->spinlock_attempts = cpu->hyperv_spinlock_attempts;
+    memcpy(cfg->vendor_id, cpu->hyperv_vendor_id, sizeof(cfg->vendor_id));
+    memcpy(cfg->interface_id, cpu->hyperv_interface_id,
+           sizeof(cfg->interface_id));
+    cfg->ver_build = cpu->hyperv_ver_id_build;
+    cfg->ver_major = cpu->hyperv_ver_id_major;
+    cfg->ver_minor = cpu->hyperv_ver_id_minor;
+    cfg->ver_sp = cpu->hyperv_ver_id_sp;
+    cfg->ver_sb = cpu->hyperv_ver_id_sb;
+    cfg->ver_sn = cpu->hyperv_ver_id_sn;
+    cfg->max_vps = cpu->hv_max_vps;
+    memcpy(cfg->limits, cpu->hyperv_limits, sizeof(cfg->limits));
+    switch (cpu->hyperv_no_nonarch_cs) {
+    case ON_OFF_AUTO_ON:
+        cfg->no_nonarch_cs = HV_NO_NONARCH_CS_ON;
+        break;
+    case ON_OFF_AUTO_AUTO:
+        cfg->no_nonarch_cs = HV_NO_NONARCH_CS_AUTO;
+        break;
+    default:
+        cfg->no_nonarch_cs = HV_NO_NONARCH_CS_OFF;
+        break;
+    }
+}
+
+bool hyperv_cpu_requested(X86CPU *cpu)
+{
+    HvConfig cfg;
+
+    hyperv_cpu_get_config(cpu, &cfg);
+    return hv_config_enabled(&cfg);
+}
+
+void hyperv_set_problems_error(const HvProblems *problems, Error **errp)
+{
+    int i;
+
+    error_setg(errp, "%s", problems->msg[0]);
+    for (i = 1; i < problems->count; i++) {
+        error_append_hint(errp, "%s\n", problems->msg[i]);
+    }
+}
+
+/* The accelerator that runs this CPU, as QEMU names it in warnings */
+static const char *accel_display_name(void)
+{
+    return tcg_enabled() ? "TCG" : current_accel_name();
+}
+
+bool hyperv_expand_features(X86CPU *cpu, Error **errp)
+{
+    HvProblems problems;
+    HvConfig cfg;
+
+    if (kvm_enabled()) {
+        return kvm_hyperv_expand_features(cpu, errp);
+    }
+
+    hyperv_cpu_get_config(cpu, &cfg);
+    if (!hv_config_enabled(&cfg)) {
+        return true;
+    }
+
+    /* hv-passthrough: everything QEMU's own backend implements */
+    if (cpu->hyperv_passthrough) {
+        cpu->hyperv_features |= hv_backend_features(HV_BACKEND_TCG) &
+                                ~hv_skip_passthrough_features();
+        cfg.features = cpu->hyperv_features;
+    }
+
+    hv_problems_init(&problems);
+    if (!hv_check_dependencies(&cfg, &problems)) {
+        hyperv_set_problems_error(&problems, errp);
+        return false;
+    }
+    return true;
+}
+
+bool hyperv_filter_features(X86CPU *cpu, bool verbose)
+{
+    uint64_t dropped;
+    int feat;
+
+    if (kvm_enabled()) {
+        /* KVM refuses unsupported features in hyperv_expand_features() */
+        return false;
+    }
+
+    cpu->hyperv_features = hv_filter_features(cpu->hyperv_features,
+                                 hv_backend_features(HV_BACKEND_TCG),
+                                 &dropped);
+    cpu->hyperv_filtered_features |= dropped;
+    if (verbose) {
+        for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
+            if (dropped & HV_FEAT_BIT(feat)) {
+                warn_report("%s doesn't support requested feature: %s",
+                            accel_display_name(), hv_features[feat].prop);
+            }
+        }
+    }
+    return dropped != 0;
+}
+
+bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,
+                  uint32_t *ecx, uint32_t *edx)
+{
+    HvCpuidLeaf leaves[HV_CPUID_MAX_LEAVES];
+    const HvCpuidLeaf *leaf;
+    HvConfig cfg;
+    int n;
+
+    if (index < HV_CPUID_VENDOR_AND_MAX_FUNCTIONS ||
+        index > HV_CPUID_VENDOR_AND_MAX_FUNCTIONS + 0x1ff) {
+        return false;
+    }
+    hyperv_cpu_get_config(cpu, &cfg);
+    if (!hv_config_enabled(&cfg)) {
+        return false;
+    }
+
+    /*
+     * Hyper-V owns 0x40000000; QEMU's own "TCGTCGTCGTCG" signature moves
+     * up to 0x40000100, where KVM puts its signature next to Hyper-V.
+     */
+    if (index == 0x40000100 || index == 0x40000101) {
+        *eax = *ebx = *ecx = *edx = 0;
+        if (index == 0x40000100 && cpu->expose_tcg) {
+            *eax = 0x40000101;
+            *ebx = 0x54474354;  /* "TCGT" */
+            *ecx = 0x43544743;  /* "CGTC" */
+            *edx = 0x47544347;  /* "GTCG" */
+        }
+        return true;
+    }
+
+    cfg.hypercall_available = hv_base_backends & HV_BACKEND_TCG;
+    n = hv_cpuid_build(&cfg, leaves);
+    if (index > leaves[0].eax) {
+        return false;
+    }
+    leaf = hv_cpuid_find(leaves, n, index);
+    if (leaf) {
+        *eax = leaf->eax;
+        *ebx = leaf->ebx;
+        *ecx = leaf->ecx;
+        *edx = leaf->edx;
+    } else {
+        *eax = *ebx = *ecx = *edx = 0;
+    }
+    return true;
+}

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runtime of the qemu-hyperv guest payload: a freestanding x86-64 kernel
+ * just big enough to poke at what QEMU exposes to a Hyper-V guest and to
+ * report what it saw through the results area of hv-guest-abi.h.
+ *
+ * Execution model: the BSP parses the multiboot command line, brings up
+ * smp=N CPUs, then runs the selected GUEST_TEST's setup() on the BSP,
+ * cpu_fn() on every CPU at the same time (each with its logical index),
+ * and finish() on the BSP.  Logical indexes are the rank of the CPU's
+ * APIC ID, so with QEMU's default topologies index N is QEMU's cpu-index
+ * N (and thus Hyper-V's VP index N).
+ */
+#ifndef GUEST_LIBGUEST_H
+#define GUEST_LIBGUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv-guest-abi.h"
+#include "layout.h"
+
+#define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
+#define GUEST_PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#define GUEST_NORETURN      __attribute__((noreturn))
+
+/* ---- C library subset (libguest.c) ---------------------------------- */
+
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+/* Copies at most size - 1 characters and always NUL terminates. */
+size_t strlcpy(char *dst, const char *src, size_t size);
+/* Base 0 = auto (0x prefix for hex); stops at the first invalid char. */
+uint64_t strtou64(const char *s, const char **end, int base);
+
+/*
+ * %d %i %u %x %X %p %s %c %%; flags '0' '-', width, .precision (for %s
+ * only), l/ll/z modifiers.
+ */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) GUEST_PRINTF(3, 4);
+
+/*
+ * Prints to the ISA debugcon port (HV_GUEST_DEBUGCON_PORT), one CPU at a
+ * time; the harness saves that output and shows it when a test fails.
+ */
+void guest_printf(const char *fmt, ...) GUEST_PRINTF(1, 2);
+
+/* ---- Instructions ---------------------------------------------------- */
+
+typedef struct CpuidResult {
+    uint32_t eax, ebx, ecx, edx;
+} CpuidResult;
+
+static inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    CpuidResult r;
+
+    asm volatile("cpuid"
+                 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                 : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+    asm volatile("wrmsr"
+                 : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+                 : "memory");
+}
+
+static inline void outb(uint16_t port, uint8_t val)
+{
+    asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t val)
+{
+    asm volatile("outw %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t val)
+{
+    asm volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t val;
+
+    asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+    return val;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t val;
+
+    asm volatile("inw %1, %0" : "=a"(val) : "Nd"(port));
+    return val;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t val;
+
+    asm volatile("inl %1, %0" : "=a"(val) : "Nd"(port));
+    return val;
+}
+
+#define DEFINE_READ_CR(n)                                   \
+    static inline uint64_t read_cr##n(void)                 \
+    {                                                       \
+        uint64_t val;                                       \
+        asm volatile("mov %%cr" #n ", %0" : "=r"(val));     \
+        return val;                                         \
+    }
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+#undef DEFINE_READ_CR
+
+static inline void cpu_relax(void)
+{
+    asm volatile("pause" : : : "memory");
+}
+
+static inline void irq_enable(void)
+{
+    asm volatile("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+    asm volatile("cli" : : : "memory");
+}
+
+/* Waits for an interrupt with interrupts enabled (STI shadow covers HLT). */
+static inline void safe_halt(void)
+{
+    asm volatile("sti; hlt" : : : "memory");
+}
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t f;
+
+    asm volatile("pushfq; popq %0" : "=r"(f));
+    return f;
+}
+
+/* ---- Exceptions and interrupts (libguest.c) ------------------------- */
+
+/* Register frame built by isr_common in boot.S, lowest address first. */
+typedef struct GuestIrqFrame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;
+} GuestIrqFrame;
+
+enum {
+    VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4,
+    VEC_BR = 5, VEC_UD = 6, VEC_NM = 7, VEC_DF = 8, VEC_TS = 10,
+    VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MF = 16,
+    VEC_AC = 17, VEC_MC = 18, VEC_XM = 19, VEC_VE = 20, VEC_CP = 21,
+};
+
+/* Vectors the runtime keeps for itself; tests may use 0x20..0xef. */
+#define VEC_FIRST_TEST_IRQ  0x20
+#define VEC_LAST_TEST_IRQ   0xef
+#define VEC_WAKE            0xf0    /* IPI that wakes an idle AP */
+#define VEC_SPURIOUS        0xff
+
+/* "#GP" etc. for a vector < 32, "INT" otherwise. */
+const char *exception_name(unsigned int vector);
+
+/*
+ * Fault-recovering instructions.  Each wraps one instruction with an
+ * .ex_table entry; if it raises an exception, the handler records vector
+ * and error code in the per-CPU area and resumes after it.  They return
+ * the vector taken, or HV_GUEST_FAULT_NONE; last_fault_error_code() gives
+ * the error code that came with it.
+ */
+#define EX_TABLE_ENTRY(insn_label, fixup_label)     \
+    ".pushsection .ex_table, \"a\"\n"               \
+    ".balign 8\n"                                   \
+    ".quad " insn_label ", " fixup_label "\n"       \
+    ".popsection\n"
+
+void safe_insn_begin(void);
+uint8_t safe_insn_end(void);
+uint32_t last_fault_error_code(void);
+
+static inline uint8_t rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+    uint32_t lo = 0, hi = 0;
+
+    safe_insn_begin();
+    asm volatile("1: rdmsr\n"
+                 "2:\n"
+                 EX_TABLE_ENTRY("1b", "2b")
+                 : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
+    *val = ((uint64_t)hi << 32) | lo;
+    return safe_insn_end();
+}
+
+static inline uint8_t wrmsr_safe(uint32_t msr, uint64_t val)
+{
+    safe_insn_begin();
+    asm volatile("1: wrmsr\n"
+                 "2:\n"
+                 EX_TABLE_ENTRY("1b", "2b")
+                 : : "c"(msr), "a"((uint32_t)val),
+                     "d"((uint32_t)(val >> 32))
+                 : "memory");
+    return safe_insn_end();
+}
+
+static inline uint8_t readq_safe(const volatile uint64_t *addr, uint64_t *val)
+{
+    uint64_t v = 0;
+
+    safe_insn_begin();
+    asm volatile("1: movq (%1), %0\n"
+                 "2:\n"
+                 EX_TABLE_ENTRY("1b", "2b")
+                 : "+r"(v) : "r"(addr) : "memory");
+    *val = v;
+    return safe_insn_end();
+}
+
+static inline uint8_t writeq_safe(volatile uint64_t *addr, uint64_t val)
+{
+    safe_insn_begin();
+    asm volatile("1: movq %1, (%0)\n"
+                 "2:\n"
+                 EX_TABLE_ENTRY("1b", "2b")
+                 : : "r"(addr), "r"(val) : "memory");
+    return safe_insn_end();
+}
+
+/*
+ * Hyper-V hypercall ABI (TLFS "Hypercall Interface", x64): RCX = control,
+ * RDX = input GPA, R8 = output GPA, result in RAX.  The fast form passes
+ * two input qwords in RDX/R8 instead.  VMCALL is Intel's instruction,
+ * VMMCALL AMD's; hypercall_insn_is_vmmcall() picks by CPUID vendor.  When
+ * the instruction faults (#UD when QEMU offers no hypercall interface),
+ * *result is left 0 and the vector is returned.
+ */
+#define DEFINE_HYPERCALL_SAFE(name, insn)                                   \
+    static inline uint8_t name(uint64_t control, uint64_t rdx, uint64_t r8, \
+                               uint64_t *result)                            \
+    {                                                                       \
+        register uint64_t r8_reg asm("r8") = r8;                            \
+        uint64_t rax = 0;                                                   \
+                                                                            \
+        safe_insn_begin();                                                  \
+        asm volatile("1: " insn "\n"                                        \
+                     "2:\n"                                                 \
+                     EX_TABLE_ENTRY("1b", "2b")                             \
+                     : "+a"(rax), "+c"(control), "+d"(rdx), "+r"(r8_reg)    \
+                     : : "memory");                                         \
+        *result = rax;                                                      \
+        return safe_insn_end();                                             \
+    }
+DEFINE_HYPERCALL_SAFE(vmcall_safe, "vmcall")
+DEFINE_HYPERCALL_SAFE(vmmcall_safe, "vmmcall")
+#undef DEFINE_HYPERCALL_SAFE
+
+bool hypercall_insn_is_vmmcall(void);
+
+/* Memory-based hypercall: input/output are guest-physical addresses. */
+static inline uint8_t hypercall_safe(uint64_t control, uint64_t in_gpa,
+                                     uint64_t out_gpa, uint64_t *result)
+{
+    return hypercall_insn_is_vmmcall() ?
+        vmmcall_safe(control, in_gpa, out_gpa, result) :
+        vmcall_safe(control, in_gpa, out_gpa, result);
+}
+
+/* Fast hypercall: set HV_HYPERCALL_FAST_BIT (bit 16) in @control. */
+static inline uint8_t hypercall_fast_safe(uint64_t control, uint64_t in1,
+                                          uint64_t in2, uint64_t *result)
+{
+    return hypercall_safe(control, in1, in2, result);
+}
+
+/*
+ * External interrupt handlers.  The runtime sends the xAPIC EOI after the
+ * handler returns unless IRQ_NO_EOI is given (e.g. for a SINT with
+ * AutoEOI).  Handlers run with interrupts disabled on the CPU that took
+ * the interrupt.  The IDT is shared, so a handler serves all CPUs.
+ */
+typedef void (*IrqHandler)(GuestIrqFrame *frame);
+enum {
+    IRQ_NO_EOI = 1u << 0,
+};
+void irq_set_handler(uint8_t vector, IrqHandler handler, unsigned int flags);
+
+/* ---- Local APIC (xAPIC, MMIO at GUEST_LAPIC_BASE) -------------------- */
+
+#define APIC_ID         0x020
+#define APIC_VERSION    0x030
+#define APIC_TPR        0x080
+#define APIC_EOI        0x0b0
+#define APIC_SVR        0x0f0
+#define APIC_ISR        0x100
+#define APIC_IRR        0x200
+#define APIC_ICR_LOW    0x300
+#define APIC_ICR_HIGH   0x310
+#define APIC_LVT_TIMER  0x320
+
+#define APIC_ICR_FIXED          0x00000
+#define APIC_ICR_INIT           0x00500
+#define APIC_ICR_STARTUP        0x00600
+#define APIC_ICR_BUSY           0x01000
+#define APIC_ICR_ASSERT         0x04000
+#define APIC_ICR_ALL_BUT_SELF   0xc0000
+
+static inline uint32_t apic_read(uint32_t reg)
+{
+    return *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg);
+}
+
+static inline void apic_write(uint32_t reg, uint32_t val)
+{
+    *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg) = val;
+}
+
+static inline uint32_t apic_id(void)
+{
+    return apic_read(APIC_ID) >> 24;
+}
+
+static inline void apic_eoi(void)
+{
+    apic_write(APIC_EOI, 0);
+}
+
+/* Fixed-delivery IPI to one physical APIC ID. */
+void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
+
+/* ---- Per-CPU state and SMP (libguest.c) ------------------------------ */
+
+typedef struct GuestCpu {
+    struct GuestCpu *self;              /* %gs:0, see this_cpu() */
+    uint32_t index;                     /* logical index (APIC ID rank) */
+    uint32_t apic_id;
+    uint32_t slot;                      /* arrival order = stack slot */
+    /* *_safe() bookkeeping */
+    volatile uint8_t fault_vector;
+    volatile uint32_t fault_error_code;
+    uint32_t exception_depth;
+    /* work handed to an idle AP by smp_call() */
+    void (*volatile work_fn)(void *arg);
+    void *volatile work_arg;
+    volatile uint32_t work_seq;
+    volatile uint32_t work_done_seq;
+} GuestCpu;
+
+static inline GuestCpu *this_cpu(void)
+{
+    GuestCpu *c;
+
+    asm volatile("movq %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+static inline unsigned int cpu_index(void)
+{
+    return this_cpu()->index;
+}
+
+unsigned int nr_cpus(void);
+/* NULL for an index >= nr_cpus(). */
+GuestCpu *cpu_by_index(unsigned int index);
+
+/*
+ * Runs fn(arg) on the AP with logical index @cpu, which must be idle
+ * (not running a cpu_fn or earlier work).  Returns at once; smp_wait()
+ * waits for it.  For cpu 0 (the BSP) fn runs synchronously.
+ */
+void smp_call(unsigned int cpu, void (*fn)(void *arg), void *arg);
+void smp_wait(unsigned int cpu);
+/* Runs fn(arg) on every CPU (the caller being the BSP) and waits. */
+void smp_call_all(void (*fn)(void *arg), void *arg);
+
+/* Reusable barrier for a fixed number of CPUs. */
+typedef struct GuestBarrier {
+    volatile uint32_t count;
+    volatile uint32_t generation;
+    uint32_t total;
+} GuestBarrier;
+
+void barrier_init(GuestBarrier *b, uint32_t total);
+void barrier_wait(GuestBarrier *b);
+/* All nr_cpus() CPUs; only meaningful from a test's cpu_fn. */
+void smp_barrier(void);
+
+/* ---- Time ------------------------------------------------------------ */
+
+/*
+ * TCG's TSC runs at the host TSC rate, which the guest does not know.
+ * Delays and timeouts assume at least 1 GHz: they may be shorter or
+ * longer in wall-clock time, but never shorter in TSC ticks.
+ */
+#define GUEST_TSC_TICKS_PER_US  1000ULL
+void udelay(uint64_t us);
+/* Spins with cpu_relax() until *p == val or @timeout_us elapse. */
+bool wait_for_u32(const volatile uint32_t *p, uint32_t val,
+                  uint64_t timeout_us);
+
+/* ---- Memory ---------------------------------------------------------- */
+
+/* Zeroed, page-aligned pages from GUEST_HEAP_BASE up; never freed. */
+void *alloc_pages(unsigned int nr_pages);
+
+/* ---- Command line ---------------------------------------------------- */
+
+/*
+ * The multiboot command line is "<payload path> key=value key=value...".
+ * cmdline_get() returns the value of the first token "key=...", or NULL.
+ * The returned string ends at the next blank, not at a NUL: use
+ * cmdline_get_str() to copy it out.
+ */
+const char *cmdline_get(const char *key);
+bool cmdline_get_str(const char *key, char *buf, size_t size);
+uint64_t cmdline_get_u64(const char *key, uint64_t default_val);
+/*
+ * Parses "key=v1,v2,..." into @vals (up to @max entries); returns the
+ * number parsed, 0 when the key is absent.
+ */
+unsigned int cmdline_get_u64_list(const char *key, uint64_t *vals,
+                                  unsigned int max);
+
+/* ---- Results (hv-guest-abi.h) ---------------------------------------- */
+
+/*
+ * Appends a record named after @name_fmt.  @fault_vector is what a
+ * *_safe() helper returned (HV_GUEST_FAULT_NONE when nothing faulted); if
+ * it is a fault, the error code of this CPU's last fault goes with it.
+ * Safe to call on all CPUs at once.  Returns false when the area is full
+ * (which also fails the test).
+ */
+bool record(uint8_t fault_vector, unsigned int nr_values,
+            const uint64_t *values, const char *name_fmt, ...)
+    GUEST_PRINTF(4, 5);
+
+/* Records cpuid(leaf, 0) as "cpu<N>.cpuid.<leaf as %08x>". */
+void record_cpuid(uint32_t leaf);
+
+/*
+ * Marks the test failed and keeps the first message for the host; the
+ * test goes on.  guest_abort() also ends the test at once (final state
+ * FAILED) and parks the calling CPU.
+ */
+void guest_fail(const char *fmt, ...) GUEST_PRINTF(1, 2);
+void guest_abort(const char *fmt, ...) GUEST_PRINTF(1, 2) GUEST_NORETURN;
+
+bool guest_verbose(void);
+
+/* ---- Tests ----------------------------------------------------------- */
+
+typedef struct GuestTest {
+    const char *name;           /* matched against test= */
+    const char *description;
+    void (*setup)(void);        /* BSP, before any cpu_fn; optional */
+    void (*cpu_fn)(unsigned int cpu);   /* every CPU; optional */
+    void (*finish)(void);       /* BSP, after every cpu_fn; optional */
+} GuestTest;
+
+/* Registers a test in the guest_tests section (see guest.ld). */
+#define GUEST_TEST(ident, ...)                                          \
+    static const GuestTest guest_test_##ident                           \
+        __attribute__((used, section("guest_tests"), aligned(8))) = {   \
+        __VA_ARGS__                                                     \
+    }
+
+GUEST_NORETURN void cpu_park(void);
+
+#endif /* GUEST_LIBGUEST_H */
