@@ -155,10 +155,13 @@ bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,
     if (index == 0x40000100 || index == 0x40000101) {
         *eax = *ebx = *ecx = *edx = 0;
         if (index == 0x40000100 && cpu->expose_tcg) {
+            uint32_t signature[3];
+
+            memcpy(signature, "TCGTCGTCGTCG", 12);
             *eax = 0x40000101;
-            *ebx = 0x54474354;  /* "TCGT" */
-            *ecx = 0x43544743;  /* "CGTC" */
-            *edx = 0x47544347;  /* "GTCG" */
+            *ebx = signature[0];
+            *ecx = signature[1];
+            *edx = signature[2];
         }
         return true;
     }

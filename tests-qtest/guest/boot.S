@@ -59,6 +59,7 @@
 _start:
     cli
     cld
+    movl %eax, %esi                 /* multiboot magic; ax is needed below */
     /*
      * The multiboot spec leaves GDTR undefined: load ours before touching
      * any segment register.
@@ -75,7 +76,6 @@ _start:
     movl $(GUEST_STACKS_BASE + GUEST_STACK_SIZE), %esp
 
     /* .bss holds the page tables: clear it before building them. */
-    movl %eax, %esi                 /* preserve magic (rep stos: eax) */
     movl $__bss_start, %edi
     movl $__bss_end, %ecx
     subl %edi, %ecx

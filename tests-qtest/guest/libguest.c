@@ -17,20 +17,6 @@
 /* How long the BSP waits for the APs to answer INIT-SIPI-SIPI. */
 #define AP_STARTUP_TIMEOUT_US       (10 * 1000 * 1000)
 
-/* boot.S */
-extern const char ap_trampoline_start[], ap_trampoline_end[];
-extern const char isr_stubs[];
-/* guest.ld */
-extern const struct ExTableEntry {
-    uint64_t insn;
-    uint64_t fixup;
-} __ex_table_start[], __ex_table_end[];
-extern const GuestTest __start_guest_tests[], __stop_guest_tests[];
-
-void bsp_main(uint32_t mb_magic, uint32_t mb_info);
-void ap_main(uint32_t slot);
-void idt_dispatch(GuestIrqFrame *frame);
-
 /* ---- C library subset ------------------------------------------------ */
 
 /*
@@ -136,7 +122,7 @@ static int digit_value(char c)
     return 99;
 }
 
-uint64_t strtou64(const char *s, const char **end, int base)
+uint64_t parse_u64(const char *s, const char **end, int base)
 {
     uint64_t val = 0;
     int d;
@@ -398,8 +384,8 @@ void udelay(uint64_t us)
     }
 }
 
-bool wait_for_u32(const volatile uint32_t *p, uint32_t val,
-                  uint64_t timeout_us)
+bool wait_for_u32(const volatile uint32_t *p, /* written by others */
+                  uint32_t val, uint64_t timeout_us)
 {
     uint64_t start = rdtsc();
 
@@ -668,7 +654,7 @@ uint64_t cmdline_get_u64(const char *key, uint64_t default_val)
     if (!v) {
         return default_val;
     }
-    val = strtou64(v, &end, 0);
+    val = parse_u64(v, &end, 0);
     if (end == v || (*end && !is_blank(*end))) {
         guest_fail("%s=...: not a number", key);
         return default_val;
@@ -687,7 +673,7 @@ unsigned int cmdline_get_u64_list(const char *key, uint64_t *vals,
     }
     while (*p && !is_blank(*p)) {
         const char *end;
-        uint64_t val = strtou64(p, &end, 0);
+        uint64_t val = parse_u64(p, &end, 0);
 
         if (end == p || (*end && *end != ',' && !is_blank(*end))) {
             guest_fail("%s=...: bad number at \"%.8s\"", key, p);
@@ -790,7 +776,7 @@ uint32_t last_fault_error_code(void)
 
 static uint64_t ex_table_fixup(uint64_t rip)
 {
-    const struct ExTableEntry *e;
+    const ExTableEntry *e;
 
     for (e = __ex_table_start; e < __ex_table_end; e++) {
         if (e->insn == rip) {
@@ -841,8 +827,12 @@ void idt_dispatch(GuestIrqFrame *f)
         handle_exception(f);
         return;
     }
-    if (vector == VEC_SPURIOUS) {
-        /* Spurious interrupts are not in service: no EOI. */
+    if (vector == VEC_SPURIOUS ||
+        (vector >= VEC_PIC_BASE && vector < VEC_PIC_BASE + 16)) {
+        /*
+         * Spurious interrupts are not in service: no EOI.  With every
+         * 8259 input masked, only its spurious IRQ7/IRQ15 can get here.
+         */
         return;
     }
     if (vector == VEC_WAKE) {
@@ -889,6 +879,25 @@ static void apic_send_icr(uint32_t dest_apic_id, uint32_t low)
 void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector)
 {
     apic_send_icr(dest_apic_id, APIC_ICR_FIXED | APIC_ICR_ASSERT | vector);
+}
+
+/*
+ * SeaBIOS leaves the 8259s unmasked at vector 0x08, where the PIT tick
+ * would look like a #DF once interrupts are on: move them out of the way
+ * of the exception vectors and mask every input.
+ */
+static void pic_disable(void)
+{
+    outb(0x20, 0x11);                   /* ICW1: edge, cascade, ICW4 */
+    outb(0xa0, 0x11);
+    outb(0x21, VEC_PIC_BASE);           /* ICW2: vector base */
+    outb(0xa1, VEC_PIC_BASE + 8);
+    outb(0x21, 0x04);                   /* ICW3: slave on IRQ2 */
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);                   /* ICW4: 8086 mode */
+    outb(0xa1, 0x01);
+    outb(0x21, 0xff);                   /* OCW1: mask all */
+    outb(0xa1, 0xff);
 }
 
 static void apic_enable_local(void)
@@ -1140,6 +1149,7 @@ void bsp_main(uint32_t mb_magic, uint32_t mb_info)
     guest_printf("hv-guest: command line: %s\n", cmdline);
     verbose = cmdline_get_u64("verbose", 0);
 
+    pic_disable();
     bsp->apic_id = apic_id();
     apic_enable_local();
 

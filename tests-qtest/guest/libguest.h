@@ -10,6 +10,14 @@
  * and finish() on the BSP.  Logical indexes are the rank of the CPU's
  * APIC ID, so with QEMU's default topologies index N is QEMU's cpu-index
  * N (and thus Hyper-V's VP index N).
+ *
+ * Command line (multiboot, i.e. QEMU's -append; hv-harness.c builds it):
+ *   test=NAME       GUEST_TEST to run; required (unknown: test fails)
+ *   smp=N           CPUs to bring up, default 1; must match QEMU's -smp
+ *   verbose=1       print every record to the debugcon port
+ * plus what tests read for themselves, e.g. msrs= (msr-probe) and
+ * count= (selftest-records).  Tokens without '=' (QEMU puts the payload
+ * path first) are ignored.
  */
 #ifndef GUEST_LIBGUEST_H
 #define GUEST_LIBGUEST_H
@@ -38,7 +46,7 @@ int strncmp(const char *a, const char *b, size_t n);
 /* Copies at most size - 1 characters and always NUL terminates. */
 size_t strlcpy(char *dst, const char *src, size_t size);
 /* Base 0 = auto (0x prefix for hex); stops at the first invalid char. */
-uint64_t strtou64(const char *s, const char **end, int base);
+uint64_t parse_u64(const char *s, const char **end, int base);
 
 /*
  * %d %i %u %x %X %p %s %c %%; flags '0' '-', width, .precision (for %s
@@ -190,9 +198,10 @@ enum {
     VEC_AC = 17, VEC_MC = 18, VEC_XM = 19, VEC_VE = 20, VEC_CP = 21,
 };
 
-/* Vectors the runtime keeps for itself; tests may use 0x20..0xef. */
+/* Vectors the runtime keeps for itself; tests may use 0x20..0xdf. */
 #define VEC_FIRST_TEST_IRQ  0x20
-#define VEC_LAST_TEST_IRQ   0xef
+#define VEC_LAST_TEST_IRQ   0xdf
+#define VEC_PIC_BASE        0xe0    /* 8259 remapped here, all masked */
 #define VEC_WAKE            0xf0    /* IPI that wakes an idle AP */
 #define VEC_SPURIOUS        0xff
 
@@ -241,7 +250,9 @@ static inline uint8_t wrmsr_safe(uint32_t msr, uint64_t val)
     return safe_insn_end();
 }
 
-static inline uint8_t readq_safe(const volatile uint64_t *addr, uint64_t *val)
+/* Memory accesses that may fault, e.g. to probe an overlay page. */
+static inline uint8_t readq_safe(const volatile uint64_t *addr, /* MMIO */
+                                 uint64_t *val)
 {
     uint64_t v = 0;
 
@@ -254,7 +265,8 @@ static inline uint8_t readq_safe(const volatile uint64_t *addr, uint64_t *val)
     return safe_insn_end();
 }
 
-static inline uint8_t writeq_safe(volatile uint64_t *addr, uint64_t val)
+static inline uint8_t writeq_safe(volatile uint64_t *addr, /* MMIO */
+                                  uint64_t val)
 {
     safe_insn_begin();
     asm volatile("1: movq %1, (%0)\n"
@@ -344,12 +356,12 @@ void irq_set_handler(uint8_t vector, IrqHandler handler, unsigned int flags);
 
 static inline uint32_t apic_read(uint32_t reg)
 {
-    return *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg);
+    return *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg); /* MMIO */
 }
 
 static inline void apic_write(uint32_t reg, uint32_t val)
 {
-    *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg) = val;
+    *(volatile uint32_t *)(uintptr_t)(GUEST_LAPIC_BASE + reg) = val; /* MMIO */
 }
 
 static inline uint32_t apic_id(void)
@@ -372,15 +384,18 @@ typedef struct GuestCpu {
     uint32_t index;                     /* logical index (APIC ID rank) */
     uint32_t apic_id;
     uint32_t slot;                      /* arrival order = stack slot */
-    /* *_safe() bookkeeping */
-    volatile uint8_t fault_vector;
-    volatile uint32_t fault_error_code;
+    /*
+     * *_safe() bookkeeping, written by the exception handler behind the
+     * compiler's back: hence volatile.
+     */
+    volatile uint8_t fault_vector;          /* set by the #xx handler */
+    volatile uint32_t fault_error_code;     /* set by the #xx handler */
     uint32_t exception_depth;
-    /* work handed to an idle AP by smp_call() */
-    void (*volatile work_fn)(void *arg);
-    void *volatile work_arg;
-    volatile uint32_t work_seq;
-    volatile uint32_t work_done_seq;
+    /* Work handed to an idle AP by smp_call(), polled across CPUs. */
+    void (*volatile work_fn)(void *arg);    /* written by the caller */
+    void *volatile work_arg;                /* written by the caller */
+    volatile uint32_t work_seq;             /* bumped by the caller */
+    volatile uint32_t work_done_seq;        /* bumped by the AP */
 } GuestCpu;
 
 static inline GuestCpu *this_cpu(void)
@@ -412,8 +427,8 @@ void smp_call_all(void (*fn)(void *arg), void *arg);
 
 /* Reusable barrier for a fixed number of CPUs. */
 typedef struct GuestBarrier {
-    volatile uint32_t count;
-    volatile uint32_t generation;
+    volatile uint32_t count;                /* shared by the CPUs */
+    volatile uint32_t generation;           /* shared by the CPUs */
     uint32_t total;
 } GuestBarrier;
 
@@ -501,6 +516,25 @@ typedef struct GuestTest {
         __VA_ARGS__                                                     \
     }
 
+/* ---- Symbols of boot.S and guest.ld ----------------------------------- */
+
+/* Stops the calling CPU for good (CLI; HLT). */
 GUEST_NORETURN void cpu_park(void);
+
+extern const char ap_trampoline_start[], ap_trampoline_end[];
+/* 256 interrupt entry stubs, 16 bytes apart */
+extern const char isr_stubs[];
+
+typedef struct ExTableEntry {
+    uint64_t insn;              /* address of an instruction that may fault */
+    uint64_t fixup;             /* where to resume when it does */
+} ExTableEntry;
+extern const ExTableEntry __ex_table_start[], __ex_table_end[];
+extern const GuestTest __start_guest_tests[], __stop_guest_tests[];
+
+/* Called from boot.S */
+void bsp_main(uint32_t mb_magic, uint32_t mb_info);
+void ap_main(uint32_t slot);
+void idt_dispatch(GuestIrqFrame *frame);
 
 #endif /* GUEST_LIBGUEST_H */

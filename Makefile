@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# qemu-hyperv: Hyper-V enlightenments for QEMU 10.0.x, KVM and TCG.
+#
+#   make            build qemu-system-x86_64 with the patch series + module
+#   make demo       build, then boot a guest under TCG with hv-* on and
+#                   print what the guest sees
+#   make check      unit tests + qtests; last line "N passed, N failed"
+#   make checkpatch QEMU's checkpatch.pl over patches/ and the module
+#   make clean      remove build outputs (keeps the downloaded QEMU source)
+#   make distclean  remove build/ entirely
+#
+# QEMU_SRC=<dir> builds an existing QEMU 10.0.x tree instead of Debian's
+# source package.  Everything that is needed is installed on first use
+# (as root, from the machine's Debian sources + bookworm-backports).
+
+BUILD_DIR ?= $(CURDIR)/build
+export BUILD_DIR QEMU_SRC
+
+.PHONY: all build demo check checkpatch clean distclean
+
+all: build
+
+build:
+	@bash scripts/build-qemu.sh
+
+demo:
+	@bash scripts/demo.sh
+
+check:
+	@bash scripts/run-checks.sh
+
+checkpatch: build
+	@bash scripts/checkpatch.sh
+
+clean:
+	rm -rf $(BUILD_DIR)/qemu-build $(BUILD_DIR)/unit $(BUILD_DIR)/qemu
+
+distclean:
+	rm -rf $(BUILD_DIR)
+
+# The feature table in docs/ is generated from the model's own table.
+$(BUILD_DIR)/gen-feature-table: scripts/gen-feature-table.c target-i386-hyperv/hv-feature.c target-i386-hyperv/hv-model.h target-i386-hyperv/hyperv-proto.h
+	@mkdir -p $(BUILD_DIR)
+	gcc -std=gnu11 -Wall -Wextra -Werror -Itarget-i386-hyperv -o $@ scripts/gen-feature-table.c target-i386-hyperv/hv-feature.c
+
+docs/feature-table.md: $(BUILD_DIR)/gen-feature-table
+	$< > $@

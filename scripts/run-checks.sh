@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check: unit tests of the pure Hyper-V model (built outside QEMU)
+# plus qemu-hyperv's qtests (built in QEMU's tree, run under TCG).
+# Prints each test's TAP output and ends with "N passed, N failed".
+set -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$top/build}
+bdir="$BUILD_DIR/qemu-build"
+log="$BUILD_DIR/check.tap"
+: > "$log"
+status=0
+
+# 1. QEMU with our qtests and guest payloads.
+qtest_targets=$(cd "$bdir" 2>/dev/null && meson introspect --targets 2>/dev/null |
+    /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build"):
+        for f in t["filename"]:
+            print(f)' | sed "s|^$bdir/||")
+# shellcheck disable=SC2086
+QEMU_EXTRA_TARGETS="$qtest_targets" bash "$here/build-qemu.sh" || exit 1
+if [ -z "$qtest_targets" ]; then
+    # First configure just happened: ask meson again.
+    qtest_targets=$(cd "$bdir" && meson introspect --targets | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build"):
+        for f in t["filename"]:
+            print(f)' | sed "s|^$bdir/||")
+    # shellcheck disable=SC2086
+    ninja -C "$bdir" $qtest_targets > "$BUILD_DIR/ninja-qtest.log" 2>&1 ||
+        { tail -n 40 "$BUILD_DIR/ninja-qtest.log"; echo "error: building the qtests failed"; exit 1; }
+fi
+
+run_tap() {
+    local name=$1
+    shift
+    echo "# ---- $name"
+    "$@" 2>&1 | tee -a "$log"
+    local rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then
+        echo "# $name exited with status $rc"
+        echo "not ok - $name exited with status $rc" >> "$log"
+        status=1
+    fi
+}
+
+# 2. Unit tests of the pure model.
+echo ">> unit tests"
+make -s -C "$top/tests-unit" O="$BUILD_DIR/unit" all > "$BUILD_DIR/unit-build.log" 2>&1 ||
+    { cat "$BUILD_DIR/unit-build.log"; echo "not ok - unit test build" >> "$log"; status=1; }
+for t in "$BUILD_DIR"/unit/test-*; do
+    [ -x "$t" ] || continue
+    run_tap "unit/$(basename "$t")" "$t" --tap
+done
+
+# The generated feature table in docs/ must match the model's table.
+if make -s -C "$top" "$BUILD_DIR/gen-feature-table" > /dev/null 2>&1 &&
+   "$BUILD_DIR/gen-feature-table" | cmp -s - "$top/docs/feature-table.md"; then
+    echo "ok - docs/feature-table.md matches the feature model" | tee -a "$log"
+else
+    echo "not ok - docs/feature-table.md is stale: run 'make docs/feature-table.md'" | tee -a "$log"
+fi
+
+# 3. qtests, under TCG.
+echo ">> qtests"
+export QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64"
+for t in $qtest_targets; do
+    case "$t" in
+    *-test) run_tap "qtest/$(basename "$t")" "$bdir/$t" --tap -k ;;
+    esac
+done
+
+passed=$(grep -cE '^ok ' "$log" | head -1)
+skipped=$(grep -cE '^ok .*# (SKIP|skip)' "$log" | head -1)
+failed=$(grep -cE '^not ok ' "$log" | head -1)
+passed=$((passed - skipped))
+[ "$failed" = 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,206 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: the accelerator-neutral Hyper-V core.
+ *
+ * Synthetic MSRs, the hypercall page and the hypercall dispatcher, the
+ * partition reference time and the reference TSC page, as the TLFS
+ * specifies them (Linux KVM's arch/x86/kvm/hyperv.c is the reference for
+ * corner cases).  It is pure C: everything it needs from QEMU (guest
+ * memory, clocks, interrupts, TLB flushes, reset and crash reporting)
+ * comes through HvOps, so it is unit-tested and fuzzed outside QEMU.
+ * The TCG backend (hyperv-tcg.c) is its only user inside QEMU; under KVM
+ * the kernel does all of this.
+ *
+ * Every MSR access and every hypercall goes through one privilege check,
+ * hv_msr_exposed() / hv_hypercall_exposed(), against the features the
+ * partition was configured with.
+ *
+ * The core keeps no locks: the caller serializes every call that takes the
+ * same HvPartition (QEMU holds the BQL around them).
+ */
+
+#ifndef TARGET_I386_HYPERV_HV_CORE_H
+#define TARGET_I386_HYPERV_HV_CORE_H
+
+#include "hv-model.h"
+
+/* The most VPs the VP-set formats of the TLFS can name (64 banks of 64) */
+#define HV_MAX_VPS                  4096
+
+#define HV_PAGE_SIZE                4096
+#define HV_PAGE_MASK                (~(uint64_t)(HV_PAGE_SIZE - 1))
+
+/* Per virtual processor state.  Guest visible, so migrated. */
+typedef struct HvVp {
+    uint32_t vp_index;          /* HV_X64_MSR_VP_INDEX */
+    uint64_t vapic_assist;      /* HV_X64_MSR_APIC_ASSIST_PAGE */
+} HvVp;
+
+/* Partition-wide state.  Guest visible, so migrated. */
+typedef struct HvPartition {
+    uint64_t features;          /* HV_FEAT_BIT()s exposed to the guest */
+    uint32_t spinlock_attempts; /* leaf 0x40000004.EBX */
+    bool vmmcall;               /* AMD: hypercall page uses VMMCALL */
+
+    uint64_t guest_os_id;       /* HV_X64_MSR_GUEST_OS_ID */
+    uint64_t hypercall;         /* HV_X64_MSR_HYPERCALL */
+    uint64_t reference_tsc;     /* HV_X64_MSR_REFERENCE_TSC */
+    uint64_t crash_params[HV_CRASH_PARAMS];
+    uint64_t crash_ctl;
+    uint64_t reenlightenment_control;
+    uint64_t tsc_emulation_control;
+    uint64_t tsc_emulation_status;
+
+    /*
+     * Reference time: 100 ns units since the partition started, derived
+     * from HvOps.clock_ns plus this offset (set at reset and by migration
+     * so that it never goes backwards).
+     */
+    int64_t ref_time_offset;
+    /*
+     * What the TSC page currently holds (when reference_tsc is enabled).
+     * tsc_sequence is 0 while the page is not valid: the reference time
+     * then comes from the clock.
+     */
+    uint32_t tsc_sequence;
+    uint64_t tsc_scale;
+    int64_t tsc_offset;
+    /*
+     * The last non-zero sequence written, so that the next one differs
+     * from it even after the page went through sequence 0 (a guest that
+     * read the old values must see the sequence change).
+     */
+    uint32_t tsc_last_sequence;
+} HvPartition;
+
+/* A set of VP indexes, as the flush and IPI hypercalls name them. */
+typedef struct HvVpSet {
+    bool all;
+    uint64_t banks[HV_MAX_VPS / 64];
+} HvVpSet;
+
+static inline bool hv_vp_set_has(const HvVpSet *set, uint32_t vp_index)
+{
+    return set->all || (vp_index < HV_MAX_VPS &&
+                        (set->banks[vp_index / 64] >> (vp_index % 64)) & 1);
+}
+
+/* What the core needs from the hypervisor around it. */
+typedef struct HvOps {
+    void *opaque;
+    /* Guest physical memory; false when (part of) the range is not RAM */
+    bool (*read_gpa)(void *opaque, uint64_t gpa, void *buf, uint64_t len);
+    bool (*write_gpa)(void *opaque, uint64_t gpa, const void *buf,
+                      uint64_t len);
+    /* A monotonic nanosecond clock that stops while the VM is stopped */
+    int64_t (*clock_ns)(void *opaque);
+    /* This VP's TSC as the guest's RDTSC would return it now */
+    uint64_t (*guest_tsc)(void *opaque, HvVp *vp);
+    /* Guest TSC and local APIC timer frequencies, Hz (0: unknown) */
+    uint64_t tsc_hz;
+    uint64_t apic_hz;
+    /* Time the VP ran guest code, 100 ns units */
+    uint64_t (*vp_runtime)(void *opaque, HvVp *vp);
+    /* Local APIC of @vp: EOI, ICR and TPR accesses for hv-vapic */
+    void (*apic_eoi)(void *opaque, HvVp *vp);
+    bool (*apic_icr_write)(void *opaque, HvVp *vp, uint64_t icr);
+    uint64_t (*apic_icr_read)(void *opaque, HvVp *vp);
+    bool (*apic_tpr_write)(void *opaque, HvVp *vp, uint64_t tpr);
+    uint64_t (*apic_tpr_read)(void *opaque, HvVp *vp);
+    /* Guest asked to reset the partition / reported a crash */
+    void (*reset)(void *opaque);
+    void (*crash)(void *opaque, const uint64_t params[HV_CRASH_PARAMS]);
+    /*
+     * Flush the TLBs of the VPs in @set (all address spaces; @gvas lists
+     * @n_gvas page ranges as the TLFS encodes them, or is NULL for a full
+     * flush).  Must not wait for the target VPs to run.
+     */
+    void (*flush_tlb)(void *opaque, HvVp *caller, const HvVpSet *set,
+                      const uint64_t *gvas, unsigned n_gvas);
+    /* Send fixed interrupt @vector to each VP in @set */
+    void (*send_ipi)(void *opaque, HvVp *caller, const HvVpSet *set,
+                     uint8_t vector);
+    /* The caller is spinning on a lock held by another VP: yield */
+    void (*long_spin_wait)(void *opaque, HvVp *caller);
+    /* Number of VPs; VP indexes are 0..n_vps-1 unless set otherwise */
+    uint32_t n_vps;
+} HvOps;
+
+/* Result of an MSR access */
+typedef enum HvMsrResult {
+    HV_MSR_OK,          /* handled */
+    HV_MSR_GP,          /* the guest gets #GP(0) */
+    HV_MSR_NOT_HYPERV,  /* not a Hyper-V MSR: the caller handles it */
+} HvMsrResult;
+
+/* Reset the partition to power-on state (keeps features and config) */
+void hv_partition_reset(HvPartition *part, const HvOps *ops);
+void hv_vp_reset(HvVp *vp, uint32_t vp_index);
+
+/* Is @msr a synthetic MSR this partition exposes? (the privilege check) */
+bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr);
+
+/*
+ * Is hypercall @code one this partition exposes?  (the privilege check for
+ * hypercalls; HvNotifyLongSpinWait needs a spinlock retry count the guest
+ * is told to honour, i.e. neither 0 nor HYPERV_SPINLOCK_NEVER_NOTIFY)
+ */
+bool hv_partition_hypercall_exposed(const HvPartition *part, uint16_t code);
+
+HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
+                        uint32_t msr, uint64_t *val);
+HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
+                         uint32_t msr, uint64_t val);
+
+/* The partition reference time (HV_X64_MSR_TIME_REF_COUNT), 100 ns */
+uint64_t hv_ref_time(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/*
+ * Recompute and rewrite the reference TSC page (after enable, migration,
+ * or a change of the TSC frequency).  While the page cannot be trusted
+ * its sequence is 0, which tells the guest to use the MSR.
+ */
+void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/* The registers a hypercall reads and writes */
+typedef struct HvHypercallRegs {
+    bool long_mode;             /* 64-bit calling convention */
+    bool cpl0;                  /* called from CPL 0 in protected mode */
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, r8;
+    uint64_t xmm[6][2];         /* XMM0-5, for XMM fast input */
+} HvHypercallRegs;
+
+/*
+ * Is a hypercall instruction (VMCALL / VMMCALL) handled as a Hyper-V
+ * hypercall right now?  False (the guest gets #UD) until the guest
+ * enables the hypercall page.
+ */
+bool hv_hypercalls_enabled(const HvPartition *part);
+
+/*
+ * Run the hypercall described by @regs and store the result value in
+ * @regs (RAX, or EDX:EAX in 32-bit mode).  Bad input gets the TLFS status
+ * code.
+ *
+ * Returns false when the TLFS wants the hypercall instruction to raise #UD
+ * instead (as KVM does): a call from CPL > 0 or real mode, or an XMM fast
+ * call without hv-xmm-input.  The caller should then inject #UD and leave
+ * the guest's registers alone; the result registers still hold a status
+ * (HV_STATUS_INVALID_HYPERCALL_CODE / _INPUT) for a caller that cannot.
+ */
+bool hv_hypercall(HvPartition *part, HvVp *vp, const HvOps *ops,
+                  HvHypercallRegs *regs);
+
+/*
+ * Parse a VP set (TLFS "HV_VP_SET": format word, valid bank mask, then one
+ * word per bank in the mask) from the @n_words 64-bit words at @words.
+ * On success returns HV_STATUS_SUCCESS and sets *@consumed to the number
+ * of words the set occupies; otherwise returns the TLFS status:
+ * HV_STATUS_INVALID_PARAMETER for a format other than sparse (0) or all
+ * (1), HV_STATUS_INVALID_HYPERCALL_INPUT when the bank words are missing.
+ */
+uint16_t hv_parse_vp_set(const uint64_t *words, unsigned n_words,
+                         HvVpSet *set, unsigned *consumed);
+
+#endif

@@ -1,0 +1,472 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: the TCG backend.
+ *
+ * Under TCG QEMU is the hypervisor: this file connects the
+ * accelerator-neutral core (hv-core.h) to QEMU — guest memory, the
+ * virtual clock and the guest TSC, the local APICs, the TCG TLBs, system
+ * reset and guest-panic reporting — and keeps the partition and VP state
+ * in vmstate.
+ *
+ * Locking: with MTTCG every vCPU thread can run an MSR access or a
+ * hypercall at the same time.  The core is serialized by the BQL, as
+ * QEMU's own APIC MSR emulation is; nothing here waits for another vCPU.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
+#include "qemu/host-utils.h"
+#include "cpu.h"
+#include "exec/cputlb.h"
+#include "hw/core/cpu.h"
+#include "hw/i386/apic.h"
+#include "hw/i386/apic_internal.h"
+#include "hw/pci/msi.h"
+#include "migration/vmstate.h"
+#include "system/reset.h"
+#include "system/runstate.h"
+#include "system/tcg.h"
+#include "hyperv-cpu.h"
+#include "hyperv-tcg.h"
+
+static HvPartition hv_partition;
+static HvOps hv_ops;
+static bool hv_partition_created;
+
+static X86CPU *vp_cpu(HvVp *vp)
+{
+    return container_of(vp, X86CPU, hyperv_vp);
+}
+
+static X86CPU *find_vp(uint32_t vp_index)
+{
+    CPUState *cs;
+
+    CPU_FOREACH(cs) {
+        X86CPU *cpu = X86_CPU(cs);
+
+        if (cpu->hyperv_vp.vp_index == vp_index) {
+            return cpu;
+        }
+    }
+    return NULL;
+}
+
+static bool tcg_read_gpa(void *opaque, uint64_t gpa, void *buf, uint64_t len)
+{
+    return address_space_read(&address_space_memory, gpa,
+                              MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK &&
+           memory_region_is_ram_range(gpa, len);
+}
+
+static bool tcg_write_gpa(void *opaque, uint64_t gpa, const void *buf,
+                          uint64_t len)
+{
+    if (!memory_region_is_ram_range(gpa, len)) {
+        return false;
+    }
+    return address_space_write(&address_space_memory, gpa,
+                               MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
+}
+
+static int64_t tcg_clock_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static uint64_t tcg_guest_tsc(void *opaque, HvVp *vp)
+{
+    CPUX86State *env = &vp_cpu(vp)->env;
+
+    /* What helper_rdtsc returns to the guest */
+    return cpu_get_tsc(env) + env->tsc_offset;
+}
+
+/* CPU time the vCPU thread has consumed, ns: the time it ran the guest */
+static int64_t vcpu_thread_ns(X86CPU *cpu)
+{
+    CPUState *cs = CPU(cpu);
+    clockid_t clk;
+    struct timespec ts;
+
+    if (!cs->thread ||
+        pthread_getcpuclockid(cs->thread->thread, &clk) != 0 ||
+        clock_gettime(clk, &ts) != 0) {
+        return 0;
+    }
+    return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
+static uint64_t tcg_vp_runtime(void *opaque, HvVp *vp)
+{
+    X86CPU *cpu = vp_cpu(vp);
+
+    return (vcpu_thread_ns(cpu) + cpu->hyperv_runtime_offset_ns) / 100;
+}
+
+/*
+ * The enlightened APIC MSRs act on the VP's own local APIC: through the
+ * x2APIC MSR interface in x2APIC mode, else through its MMIO page.
+ */
+static bool apic_reg_write(X86CPU *cpu, int index, uint64_t val)
+{
+    CPUState *cs = CPU(cpu);
+
+    if (is_x2apic_mode(cpu->apic_state)) {
+        return apic_msr_write(index, val) == 0;
+    }
+    if (index == 0x30) {
+        /* xAPIC ICR: destination in ICR2[31:24], then ICR low sends */
+        address_space_stl(cs->as, APIC_DEFAULT_ADDRESS + 0x310,
+                          (uint32_t)(val >> 32), MEMTXATTRS_UNSPECIFIED,
+                          NULL);
+    }
+    address_space_stl(cs->as, APIC_DEFAULT_ADDRESS + (index << 4),
+                      (uint32_t)val, MEMTXATTRS_UNSPECIFIED, NULL);
+    return true;
+}
+
+static uint64_t apic_reg_read(X86CPU *cpu, int index)
+{
+    CPUState *cs = CPU(cpu);
+    uint64_t val = 0;
+
+    if (is_x2apic_mode(cpu->apic_state)) {
+        apic_msr_read(index, &val);
+        return val;
+    }
+    val = address_space_ldl(cs->as, APIC_DEFAULT_ADDRESS + (index << 4),
+                            MEMTXATTRS_UNSPECIFIED, NULL);
+    if (index == 0x30) {
+        val |= (uint64_t)address_space_ldl(cs->as,
+                                           APIC_DEFAULT_ADDRESS + 0x310,
+                                           MEMTXATTRS_UNSPECIFIED,
+                                           NULL) << 32;
+    }
+    return val;
+}
+
+static void tcg_apic_eoi(void *opaque, HvVp *vp)
+{
+    apic_reg_write(vp_cpu(vp), 0x0b, 0);
+}
+
+static bool tcg_apic_icr_write(void *opaque, HvVp *vp, uint64_t icr)
+{
+    return apic_reg_write(vp_cpu(vp), 0x30, icr);
+}
+
+static uint64_t tcg_apic_icr_read(void *opaque, HvVp *vp)
+{
+    return apic_reg_read(vp_cpu(vp), 0x30);
+}
+
+static bool tcg_apic_tpr_write(void *opaque, HvVp *vp, uint64_t tpr)
+{
+    return apic_reg_write(vp_cpu(vp), 0x08, tpr & 0xff);
+}
+
+static uint64_t tcg_apic_tpr_read(void *opaque, HvVp *vp)
+{
+    return apic_reg_read(vp_cpu(vp), 0x08);
+}
+
+static void tcg_reset(void *opaque)
+{
+    qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+}
+
+static void tcg_crash(void *opaque, const uint64_t params[HV_CRASH_PARAMS])
+{
+    CPUState *cs = current_cpu;
+    X86CPU *cpu = X86_CPU(cs);
+
+    /*
+     * x86_cpu_get_crash_info() (also behind the "crash-information" QOM
+     * property) reads the Hyper-V crash parameters from here, as it does
+     * under KVM.
+     */
+    memcpy(cpu->env.msr_hv_crash_params, params,
+           sizeof(cpu->env.msr_hv_crash_params));
+    qemu_system_guest_panicked(cpu_get_crash_info(cs));
+}
+
+static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
+                          const uint64_t *gvas, unsigned n_gvas)
+{
+    CPUState *cs;
+
+    /*
+     * A full flush is always a correct answer to a ranged request.  For
+     * other vCPUs tlb_flush() queues the work and kicks them: a running
+     * vCPU flushes before its next translation block, one that is not
+     * running flushes before it runs guest code again — the caller never
+     * waits for a descheduled vCPU thread.
+     */
+    CPU_FOREACH(cs) {
+        if (hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
+            tlb_flush(cs);
+        }
+    }
+}
+
+static void tcg_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
+                         uint8_t vector)
+{
+    CPUState *cs;
+
+    CPU_FOREACH(cs) {
+        X86CPU *cpu = X86_CPU(cs);
+        APICCommonState *apic;
+        MSIMessage msg;
+
+        if (!hv_vp_set_has(set, cpu->hyperv_vp.vp_index) ||
+            !cpu->apic_state) {
+            continue;
+        }
+        apic = APIC_COMMON(cpu->apic_state);
+        /* A fixed, edge-triggered interrupt to the VP's APIC ID */
+        msg.address = APIC_DEFAULT_ADDRESS |
+                      ((uint64_t)(cpu->apic_id & 0xff) << 12) |
+                      ((uint64_t)(cpu->apic_id & ~0xffu) << 32);
+        msg.data = vector;
+        APIC_COMMON_GET_CLASS(apic)->send_msi(&msg);
+    }
+}
+
+static void tcg_long_spin_wait(void *opaque, HvVp *caller)
+{
+    /* Give the lock holder's thread a chance to run */
+    bql_unlock();
+    sched_yield();
+    bql_lock();
+}
+
+/*
+ * The guest TSC ticks at the host TSC rate under TCG (cpu_get_tsc() is the
+ * host's RDTSC, stopped while the VM is stopped).  Measure that rate
+ * against CLOCK_MONOTONIC_RAW.
+ */
+static uint64_t calibrate_tsc_hz(void)
+{
+    struct timespec t0, t1;
+    uint64_t c0, c1;
+    int64_t ns;
+
+    clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
+    c0 = cpu_get_host_ticks();
+    g_usleep(20000);
+    clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
+    c1 = cpu_get_host_ticks();
+    ns = (t1.tv_sec - t0.tv_sec) * NANOSECONDS_PER_SECOND +
+         (t1.tv_nsec - t0.tv_nsec);
+    return ns > 0 ? muldiv64(c1 - c0, NANOSECONDS_PER_SECOND, ns) : 0;
+}
+
+static void hyperv_tcg_system_reset(void *opaque)
+{
+    CPUState *cs;
+
+    hv_partition_reset(&hv_partition, &hv_ops);
+    CPU_FOREACH(cs) {
+        X86CPU *cpu = X86_CPU(cs);
+
+        hv_vp_reset(&cpu->hyperv_vp, cpu->hyperv_vp.vp_index);
+    }
+}
+
+static int hyperv_partition_pre_save(void *opaque)
+{
+    return 0;
+}
+
+static int hyperv_partition_post_load(void *opaque, int version_id)
+{
+    X86CPU *cpu = X86_CPU(first_cpu);
+
+    /* The TSC rate of this host may differ: rewrite the TSC page */
+    hv_tsc_page_update(&hv_partition, &cpu->hyperv_vp, &hv_ops);
+    return 0;
+}
+
+static const VMStateDescription vmstate_hyperv_partition = {
+    .name = "hyperv-tcg-partition",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = hyperv_partition_pre_save,
+    .post_load = hyperv_partition_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(guest_os_id, HvPartition),
+        VMSTATE_UINT64(hypercall, HvPartition),
+        VMSTATE_UINT64(reference_tsc, HvPartition),
+        VMSTATE_UINT64_ARRAY(crash_params, HvPartition, HV_CRASH_PARAMS),
+        VMSTATE_UINT64(crash_ctl, HvPartition),
+        VMSTATE_UINT64(reenlightenment_control, HvPartition),
+        VMSTATE_UINT64(tsc_emulation_control, HvPartition),
+        VMSTATE_UINT64(tsc_emulation_status, HvPartition),
+        VMSTATE_INT64(ref_time_offset, HvPartition),
+        VMSTATE_UINT32(tsc_sequence, HvPartition),
+        VMSTATE_UINT64(tsc_scale, HvPartition),
+        VMSTATE_INT64(tsc_offset, HvPartition),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static bool hyperv_tcg_vp_needed(void *opaque)
+{
+    return hyperv_tcg_active(opaque);
+}
+
+static int hyperv_tcg_vp_pre_save(void *opaque)
+{
+    X86CPU *cpu = opaque;
+
+    cpu->hyperv_runtime_ns = vcpu_thread_ns(cpu) +
+                             cpu->hyperv_runtime_offset_ns;
+    return 0;
+}
+
+static int hyperv_tcg_vp_post_load(void *opaque, int version_id)
+{
+    X86CPU *cpu = opaque;
+
+    /* VP runtime continues from the source's value */
+    cpu->hyperv_runtime_offset_ns = cpu->hyperv_runtime_ns -
+                                    vcpu_thread_ns(cpu);
+    return 0;
+}
+
+const VMStateDescription vmstate_hyperv_tcg_vp = {
+    .name = "cpu/hyperv-tcg-vp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hyperv_tcg_vp_needed,
+    .pre_save = hyperv_tcg_vp_pre_save,
+    .post_load = hyperv_tcg_vp_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(hyperv_vp.vp_index, X86CPU),
+        VMSTATE_UINT64(hyperv_vp.vapic_assist, X86CPU),
+        VMSTATE_INT64(hyperv_runtime_ns, X86CPU),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static void hyperv_tcg_partition_create(X86CPU *cpu)
+{
+    HvConfig cfg;
+
+    hyperv_cpu_get_config(cpu, &cfg);
+    memset(&hv_partition, 0, sizeof(hv_partition));
+    hv_partition.features = cpu->hyperv_features;
+    hv_partition.spinlock_attempts = cfg.spinlock_attempts;
+    hv_partition.vmmcall = IS_AMD_CPU(&cpu->env);
+
+    hv_ops = (HvOps) {
+        .read_gpa = tcg_read_gpa,
+        .write_gpa = tcg_write_gpa,
+        .clock_ns = tcg_clock_ns,
+        .guest_tsc = tcg_guest_tsc,
+        .tsc_hz = calibrate_tsc_hz(),
+        /* TCG's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds */
+        .apic_hz = NANOSECONDS_PER_SECOND,
+        .vp_runtime = tcg_vp_runtime,
+        .apic_eoi = tcg_apic_eoi,
+        .apic_icr_write = tcg_apic_icr_write,
+        .apic_icr_read = tcg_apic_icr_read,
+        .apic_tpr_write = tcg_apic_tpr_write,
+        .apic_tpr_read = tcg_apic_tpr_read,
+        .reset = tcg_reset,
+        .crash = tcg_crash,
+        .flush_tlb = tcg_flush_tlb,
+        .send_ipi = tcg_send_ipi,
+        .long_spin_wait = tcg_long_spin_wait,
+    };
+    hv_partition_reset(&hv_partition, &hv_ops);
+    vmstate_register(NULL, 0, &vmstate_hyperv_partition, &hv_partition);
+    qemu_register_reset(hyperv_tcg_system_reset, NULL);
+    hv_partition_created = true;
+}
+
+void hyperv_tcg_vcpu_realize(X86CPU *cpu)
+{
+    if (!tcg_enabled() || !hyperv_cpu_requested(cpu)) {
+        return;
+    }
+    if (!hv_partition_created) {
+        hyperv_tcg_partition_create(cpu);
+    }
+    hv_ops.n_vps++;
+    /* VP index = vCPU index, as hyperv_vp_index() has it under KVM */
+    hv_vp_reset(&cpu->hyperv_vp, CPU(cpu)->cpu_index);
+    cpu->hyperv_runtime_offset_ns = -vcpu_thread_ns(cpu);
+}
+
+bool hyperv_tcg_active(X86CPU *cpu)
+{
+    return hv_partition_created && tcg_enabled() &&
+           hyperv_cpu_requested(cpu);
+}
+
+HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
+{
+    X86CPU *cpu = env_archcpu(env);
+    HvMsrResult ret;
+
+    if (!hyperv_tcg_active(cpu)) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    BQL_LOCK_GUARD();
+    ret = hv_msr_read(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+    return ret;
+}
+
+HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
+{
+    X86CPU *cpu = env_archcpu(env);
+
+    if (!hyperv_tcg_active(cpu)) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    BQL_LOCK_GUARD();
+    return hv_msr_write(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+}
+
+bool hyperv_tcg_hypercall(CPUX86State *env)
+{
+    X86CPU *cpu = env_archcpu(env);
+    HvHypercallRegs regs = { 0 };
+    int i;
+
+    if (!hyperv_tcg_active(cpu)) {
+        return false;
+    }
+    BQL_LOCK_GUARD();
+    if (!hv_hypercalls_enabled(&hv_partition)) {
+        return false;
+    }
+
+    regs.long_mode = env->hflags & HF_LMA_MASK;
+    regs.cpl0 = (env->cr[0] & CR0_PE_MASK) && (env->hflags & HF_CPL_MASK) == 0;
+    regs.rax = env->regs[R_EAX];
+    regs.rbx = env->regs[R_EBX];
+    regs.rcx = env->regs[R_ECX];
+    regs.rdx = env->regs[R_EDX];
+    regs.rsi = env->regs[R_ESI];
+    regs.rdi = env->regs[R_EDI];
+#ifdef TARGET_X86_64
+    regs.r8 = env->regs[8];
+#endif
+    for (i = 0; i < 6; i++) {
+        regs.xmm[i][0] = env->xmm_regs[i].ZMM_Q(0);
+        regs.xmm[i][1] = env->xmm_regs[i].ZMM_Q(1);
+    }
+
+    hv_hypercall(&hv_partition, &cpu->hyperv_vp, &hv_ops, &regs);
+
+    env->regs[R_EAX] = regs.rax;
+    env->regs[R_EDX] = regs.rdx;
+    return true;
+}

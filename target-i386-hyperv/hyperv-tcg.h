@@ -1,0 +1,36 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: the TCG backend — QEMU itself implements the Hyper-V
+ * interface (hv-core.h) for guests running under TCG.
+ */
+
+#ifndef TARGET_I386_HYPERV_HYPERV_TCG_H
+#define TARGET_I386_HYPERV_HYPERV_TCG_H
+
+#include "hv-core.h"
+
+typedef struct ArchCPU X86CPU;
+typedef struct CPUArchState CPUX86State;
+typedef struct VMStateDescription VMStateDescription;
+
+/* Set up @cpu's VP (and the partition, for the first vCPU) at realize */
+void hyperv_tcg_vcpu_realize(X86CPU *cpu);
+
+/* Does the TCG backend serve Hyper-V to @cpu's guest? */
+bool hyperv_tcg_active(X86CPU *cpu);
+
+/*
+ * RDMSR / WRMSR of @msr.  HV_MSR_NOT_HYPERV leaves the access to QEMU's
+ * ordinary MSR emulation; HV_MSR_GP means the guest gets #GP(0).
+ */
+HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val);
+HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
+
+/* VMCALL / VMMCALL: true when handled as a hypercall, else the caller #UDs */
+bool hyperv_tcg_hypercall(CPUX86State *env);
+
+/* Migration of a VP's state (subsection of vmstate_x86_cpu) */
+extern const VMStateDescription vmstate_hyperv_tcg_vp;
+
+#endif
