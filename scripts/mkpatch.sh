@@ -25,7 +25,7 @@ sed -e '/^#/d' -e '/^$/d' "$top/patches/series" | while read -r p _; do
     [ "$p" = "$name" ] && break
     for f in "$@"; do
         if grep -q "^+++ b/$f\$" "$top/patches/$p"; then
-            filterdiff -i "b/$f" "$top/patches/$p" | patch -s -d "$base" -p1 --no-backup-if-mismatch
+            filterdiff -p1 -i "$f" "$top/patches/$p" | patch -s -d "$base" -p1 --no-backup-if-mismatch
         fi
     done
 done

@@ -47,7 +47,7 @@ typedef struct HvPartition {
     uint64_t hypercall;         /* HV_X64_MSR_HYPERCALL */
     uint64_t reference_tsc;     /* HV_X64_MSR_REFERENCE_TSC */
     uint64_t crash_params[HV_CRASH_PARAMS];
-    uint64_t crash_ctl;
+    uint64_t crash_ctl;         /* unused: reads give HV_CRASH_CTL_NOTIFY */
     uint64_t reenlightenment_control;
     uint64_t tsc_emulation_control;
     uint64_t tsc_emulation_status;

@@ -115,7 +115,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_APIC_ACCESS_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_VAPIC,
         .msrs = vapic_msrs,
     },
@@ -126,7 +126,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
             { HV_CPUID_FEATURES, HV_REG_EAX,
               HV_TIME_REF_COUNT_AVAILABLE | HV_REFERENCE_TSC_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_TIME,
         .msrs = time_msrs,
     },
@@ -136,7 +136,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EDX, HV_GUEST_CRASH_MSR_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = crash_msrs,
     },
@@ -146,7 +146,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_RESET_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = reset_msrs,
     },
@@ -156,7 +156,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_VP_INDEX_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_VP_INDEX,
         .kvm_cap_required = true,
         .msrs = vpindex_msrs,
@@ -167,7 +167,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_VP_RUNTIME_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = runtime_msrs,
     },
@@ -200,7 +200,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_ACCESS_FREQUENCY_MSRS },
             { HV_CPUID_FEATURES, HV_REG_EDX, HV_FREQUENCY_MSRS_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = frequencies_msrs,
     },
@@ -224,7 +224,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
               HV_EX_PROCESSOR_MASKS_RECOMMENDED }
         },
         .dependencies = FEAT(VPINDEX),
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_TLBFLUSH,
         .hypercalls = tlbflush_hypercalls,
     },
@@ -250,7 +250,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
               HV_EX_PROCESSOR_MASKS_RECOMMENDED }
         },
         .dependencies = FEAT(VPINDEX),
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_SEND_IPI,
         .hypercalls = ipi_hypercalls,
     },
@@ -306,7 +306,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
             { HV_CPUID_FEATURES, HV_REG_EDX,
               HV_HYPERCALL_XMM_INPUT_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
     },
     [HYPERV_FEAT_TLBFLUSH_EXT] = {
@@ -318,7 +318,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
               HV_EXT_GVA_RANGES_FLUSH_AVAILABLE }
         },
         .dependencies = FEAT(TLBFLUSH),
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
     },
     [HYPERV_FEAT_TLBFLUSH_DIRECT] = {
@@ -334,7 +334,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
     },
 };
 
-const unsigned hv_base_backends = HV_BACKEND_KVM;
+const unsigned hv_base_backends = HV_BACKEND_ALL;
 
 uint64_t hv_skip_passthrough_features(void)
 {
@@ -395,6 +395,24 @@ bool hv_msr_exposed(uint32_t msr, uint64_t features, bool base)
         if ((features & HV_FEAT_BIT(feat)) &&
             msr_in_list(hv_features[feat].msrs, msr)) {
             return true;
+        }
+    }
+    return false;
+}
+
+bool hv_hypercall_exposed(uint16_t code, uint64_t features)
+{
+    const uint16_t *list;
+    int feat;
+
+    for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
+        if (!(features & HV_FEAT_BIT(feat))) {
+            continue;
+        }
+        for (list = hv_features[feat].hypercalls; list && *list; list++) {
+            if (*list == code) {
+                return true;
+            }
         }
     }
     return false;

@@ -131,13 +131,6 @@ bool hv_kvm_negotiate(HvConfig *cfg, const HvKvmHost *host,
     }
 
     if (cfg->passthrough) {
-        if (!host->cap[HV_KVM_CAP_HYPERV_CPUID]) {
-            hv_problem_add(problems, "hv-passthrough: this host's KVM cannot "
-                           "report its Hyper-V features (%s missing); list "
-                           "the hv-* features instead",
-                           hv_kvm_cap_names[HV_KVM_CAP_HYPERV_CPUID]);
-            return false;
-        }
         expand_passthrough(cfg, host);
     } else {
         for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {

@@ -148,6 +148,12 @@ uint64_t hv_skip_passthrough_features(void);
 /* Is @msr unlocked by @features (or by the base set when @base is true)? */
 bool hv_msr_exposed(uint32_t msr, uint64_t features, bool base);
 
+/*
+ * Is hypercall @code unlocked by @features?  (HvNotifyLongSpinWait is not
+ * tied to a feature but to the spinlock retry count: see hv-core.h.)
+ */
+bool hv_hypercall_exposed(uint16_t code, uint64_t features);
+
 typedef enum HvNoNonarchCs {
     HV_NO_NONARCH_CS_OFF,
     HV_NO_NONARCH_CS_ON,

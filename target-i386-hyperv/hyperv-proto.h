@@ -293,6 +293,34 @@ struct hyperv_reference_tsc_page {
 /* Hypercall result value (RAX) layout */
 #define HV_HYPERCALL_RESULT_REP_SHIFT         32
 
+/* Fast hypercall input in XMM registers: XMM0-XMM5 (TLFS 3.7.8) */
+#define HV_HYPERCALL_MAX_XMM_REGISTERS        6
+
+/*
+ * VP assist page MSR (HV_X64_MSR_APIC_ASSIST_PAGE) bits
+ */
+#define HV_VP_ASSIST_PAGE_ENABLE              (1u << 0)
+
+/*
+ * HV_VP_SET formats
+ */
+#define HV_GENERIC_SET_SPARSE_4K              0
+#define HV_GENERIC_SET_ALL                    1
+
+/*
+ * HV_FLUSH_FLAGS of the virtual TLB flush hypercalls
+ */
+#define HV_FLUSH_ALL_PROCESSORS               (1ull << 0)
+#define HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES   (1ull << 1)
+#define HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY     (1ull << 2)
+#define HV_FLUSH_USE_EXTENDED_RANGE_FORMAT    (1ull << 3)
+
+/*
+ * Vectors HvSendSyntheticClusterIpi(Ex) may send
+ */
+#define HV_IPI_LOW_VECTOR                     0x10
+#define HV_IPI_HIGH_VECTOR                    0xff
+
 /*
  * Message size
  */

@@ -26,6 +26,8 @@
 #include "hw/i386/apic_internal.h"
 #include "hw/pci/msi.h"
 #include "migration/vmstate.h"
+#include "exec/address-spaces.h"
+#include "exec/memory.h"
 #include "system/reset.h"
 #include "system/runstate.h"
 #include "system/tcg.h"
@@ -41,34 +43,43 @@ static X86CPU *vp_cpu(HvVp *vp)
     return container_of(vp, X86CPU, hyperv_vp);
 }
 
-static X86CPU *find_vp(uint32_t vp_index)
+/*
+ * Is [@gpa, @gpa + @len) guest RAM (writable RAM when @write)?  The
+ * hypercall page, the TSC page and hypercall parameters must be ordinary
+ * memory: MMIO, ROM or holes get the TLFS error instead.
+ */
+static bool gpa_range_is_ram(uint64_t gpa, uint64_t len, bool write)
 {
-    CPUState *cs;
+    RCU_READ_LOCK_GUARD();
 
-    CPU_FOREACH(cs) {
-        X86CPU *cpu = X86_CPU(cs);
+    while (len) {
+        hwaddr xlat, chunk = len;
+        MemoryRegion *mr;
 
-        if (cpu->hyperv_vp.vp_index == vp_index) {
-            return cpu;
+        mr = address_space_translate(&address_space_memory, gpa, &xlat,
+                                     &chunk, write, MEMTXATTRS_UNSPECIFIED);
+        if (!memory_region_is_ram(mr) || memory_region_is_ram_device(mr) ||
+            (write && memory_region_is_rom(mr)) || !chunk) {
+            return false;
         }
+        gpa += chunk;
+        len -= chunk;
     }
-    return NULL;
+    return true;
 }
 
 static bool tcg_read_gpa(void *opaque, uint64_t gpa, void *buf, uint64_t len)
 {
-    return address_space_read(&address_space_memory, gpa,
-                              MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK &&
-           memory_region_is_ram_range(gpa, len);
+    return gpa_range_is_ram(gpa, len, false) &&
+           address_space_read(&address_space_memory, gpa,
+                              MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
 }
 
 static bool tcg_write_gpa(void *opaque, uint64_t gpa, const void *buf,
                           uint64_t len)
 {
-    if (!memory_region_is_ram_range(gpa, len)) {
-        return false;
-    }
-    return address_space_write(&address_space_memory, gpa,
+    return gpa_range_is_ram(gpa, len, true) &&
+           address_space_write(&address_space_memory, gpa,
                                MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
 }
 
@@ -448,7 +459,8 @@ bool hyperv_tcg_hypercall(CPUX86State *env)
         return false;
     }
 
-    regs.long_mode = env->hflags & HF_LMA_MASK;
+    /* The 64-bit convention needs a 64-bit code segment, not just LMA */
+    regs.long_mode = env->hflags & HF_CS64_MASK;
     regs.cpl0 = (env->cr[0] & CR0_PE_MASK) && (env->hflags & HF_CPL_MASK) == 0;
     regs.rax = env->regs[R_EAX];
     regs.rbx = env->regs[R_EBX];
@@ -464,8 +476,10 @@ bool hyperv_tcg_hypercall(CPUX86State *env)
         regs.xmm[i][1] = env->xmm_regs[i].ZMM_Q(1);
     }
 
-    hv_hypercall(&hv_partition, &cpu->hyperv_vp, &hv_ops, &regs);
-
+    /* CPL > 0, real mode: #UD, as on Hyper-V and KVM */
+    if (!hv_hypercall(&hv_partition, &cpu->hyperv_vp, &hv_ops, &regs)) {
+        return false;
+    }
     env->regs[R_EAX] = regs.rax;
     env->regs[R_EDX] = regs.rdx;
     return true;

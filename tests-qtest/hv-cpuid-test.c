@@ -25,7 +25,11 @@
 #define FEAT_EAX_REFERENCE_TSC      (1u << 9)
 #define FEAT_EAX_FREQUENCY_MSRS     (1u << 11)
 #define FEAT_EAX_REENLIGHTENMENT    (1u << 13)
+#define FEAT_EDX_XMM_INPUT          (1u << 4)
 #define FEAT_EDX_CPU_DYN_PART       (1u << 3)
+#define FEAT_EDX_FREQUENCY_MSRS     (1u << 8)
+#define FEAT_EDX_CRASH_MSRS         (1u << 10)
+#define FEAT_EDX_EXT_GVA_RANGES     (1u << 14)
 #define INFO_EAX_REMOTE_TLB_FLUSH   (1u << 2)
 #define INFO_EAX_APIC_ACCESS        (1u << 3)
 #define INFO_EAX_RELAXED_TIMING     (1u << 5)
@@ -91,11 +95,8 @@ static void test_minimal(void)
         { 0x40000000, { 0x40000005, MS_HV_EBX, MS_HV_ECX, MS_HV_EDX } },
         { 0x40000001, { 0x31237648, 0, 0, 0 } },            /* "Hv#1" */
         { 0x40000002, { 0x3839, 0x000a0000, 0, 0 } },       /* WS2008R2 */
-        /*
-         * No HYPERCALL_AVAILABLE: the TCG backend does not implement the
-         * hypercall MSR yet, and the guest must not be told it exists.
-         */
-        { 0x40000003, { 0, 0, 0, FEAT_EDX_CPU_DYN_PART } },
+        /* The hypercall MSR is the base of every Hyper-V interface */
+        { 0x40000003, { FEAT_EAX_HYPERCALL, 0, 0, FEAT_EDX_CPU_DYN_PART } },
         { 0x40000004, { INFO_EAX_RELAXED_TIMING, 0xffffffff, 0, 0 } },
         { 0x40000005, { 0xffffffff, 64, 0, 0 } },
         /* QEMU's own signature moves out of Hyper-V's way */
@@ -120,9 +121,17 @@ static void test_full_set(void)
     g_autoptr(HvGuest) g = boot_dump("qemu64," FULL_SET, 2);
     static const LeafExpect expect[] = {
         { 0x40000000, { 0x40000005, MS_HV_EBX, MS_HV_ECX, MS_HV_EDX } },
-        { 0x40000003, { 0, 0, 0, FEAT_EDX_CPU_DYN_PART } },
-        { 0x40000004, { INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI,
-                        0x1fff, 0, 0 } },
+        { 0x40000003, { FEAT_EAX_VP_RUNTIME | FEAT_EAX_TIME_REF_COUNT |
+                        FEAT_EAX_REFERENCE_TSC | FEAT_EAX_APIC_ACCESS |
+                        FEAT_EAX_HYPERCALL | FEAT_EAX_VP_INDEX |
+                        FEAT_EAX_RESET | FEAT_EAX_FREQUENCY_MSRS, 0, 0,
+                        FEAT_EDX_CPU_DYN_PART | FEAT_EDX_XMM_INPUT |
+                        FEAT_EDX_FREQUENCY_MSRS | FEAT_EDX_CRASH_MSRS |
+                        FEAT_EDX_EXT_GVA_RANGES } },
+        /* hv-avic: no APIC_ACCESS_RECOMMENDED despite hv-vapic */
+        { 0x40000004, { INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI |
+                        INFO_EAX_REMOTE_TLB_FLUSH | INFO_EAX_CLUSTER_IPI |
+                        INFO_EAX_EX_PROC_MASKS, 0x1fff, 0, 0 } },
     };
 
     check_leaves(g, expect, G_N_ELEMENTS(expect));
@@ -132,10 +141,12 @@ static void test_full_set_warnings(void)
 {
     /* Each feature TCG lacks gets QEMU's warning, naming it */
     static const char *const missing[] = {
-        "hv-vapic", "hv-time", "hv-crash", "hv-reset", "hv-vpindex",
-        "hv-runtime", "hv-synic", "hv-stimer", "hv-stimer-direct",
-        "hv-frequencies", "hv-reenlightenment", "hv-tlbflush",
-        "hv-tlbflush-ext", "hv-ipi", "hv-xmm-input",
+        "hv-synic", "hv-stimer", "hv-stimer-direct", "hv-reenlightenment",
+    };
+    static const char *const implemented[] = {
+        "hv-relaxed", "hv-vapic", "hv-time", "hv-crash", "hv-reset",
+        "hv-vpindex", "hv-runtime", "hv-frequencies", "hv-tlbflush",
+        "hv-tlbflush-ext", "hv-ipi", "hv-avic", "hv-xmm-input",
     };
     g_autofree char *output = NULL;
     int i;
@@ -154,8 +165,12 @@ static void test_full_set_warnings(void)
         }
     }
     /* ...and none for the features it does implement */
-    g_assert_null(strstr(output, "feature: hv-relaxed\n"));
-    g_assert_null(strstr(output, "feature: hv-avic\n"));
+    for (i = 0; i < G_N_ELEMENTS(implemented); i++) {
+        g_autofree char *tail = g_strdup_printf("feature: %s\n",
+                                                implemented[i]);
+
+        g_assert_null(strstr(output, tail));
+    }
 }
 
 static void test_vendor_id(void)
@@ -215,8 +230,14 @@ static void test_passthrough(void)
     g_autoptr(HvGuest) g = boot_dump("qemu64,hv-passthrough", 1);
 
     hv_assert_string12(g, 1, 2, 3, "Microsoft Hv", "cpu0.cpuid.40000000");
-    hv_assert_value(g, 0, INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI,
-                    "cpu0.cpuid.40000004");
+    hv_assert_value(g, 0, INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI |
+                    INFO_EAX_REMOTE_TLB_FLUSH | INFO_EAX_CLUSTER_IPI |
+                    INFO_EAX_EX_PROC_MASKS, "cpu0.cpuid.40000004");
+    hv_assert_value_masked(g, 0, FEAT_EAX_SYNIC | FEAT_EAX_SYNTIMERS |
+                           FEAT_EAX_REENLIGHTENMENT, 0, "cpu0.cpuid.40000003");
+    hv_assert_value_masked(g, 0, FEAT_EAX_HYPERCALL | FEAT_EAX_TIME_REF_COUNT,
+                           FEAT_EAX_HYPERCALL | FEAT_EAX_TIME_REF_COUNT,
+                           "cpu0.cpuid.40000003");
 }
 
 static void test_smp_identical(void)

@@ -1,0 +1,491 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: the synthetic MSRs, partition and VP reset, the partition
+ * reference time and the reference TSC page.
+ *
+ * Semantics are the TLFS's; where it is silent, Linux KVM's
+ * arch/x86/kvm/hyperv.c decides (each such place says so).  Pure C: all
+ * contact with the machine goes through HvOps.
+ */
+
+#include <string.h>
+
+#include "hv-core.h"
+
+/* Reserved bits: setting any of them makes the WRMSR #GP */
+#define HYPERCALL_RSVD              0xffcull    /* bits 11:2 */
+#define PAGE_MSR_RSVD               0xffeull    /* bits 11:1 */
+#define REENLIGHTENMENT_RSVD        0xfffeff00ull   /* bits 31:17, 15:8 */
+#define TSC_EMULATION_CONTROL_RSVD  (~1ull)     /* bits 63:1 */
+#define TSC_EMULATION_IN_PROGRESS   1ull
+#define RESET_RSVD                  (~1ull)     /* bits 63:1 */
+#define RESET_REQUEST               1ull
+
+/*
+ * The reference time counts 100 ns intervals: the TSC page's scale is
+ * (10^7 << 64) / TSC frequency.
+ */
+#define REF_TIME_HZ                 10000000ull
+
+/*
+ * The synthetic MSR ranges: 0x40000000-0x400000FF and the crash and
+ * reenlightenment MSRs just above them.
+ */
+static bool msr_in_hyperv_range(uint32_t msr)
+{
+    return (msr >= 0x40000000 && msr <= 0x400000ff) ||
+           (msr >= HV_X64_MSR_CRASH_P0 &&
+            msr <= HV_X64_MSR_TSC_EMULATION_STATUS);
+}
+
+bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr)
+{
+    /*
+     * A partition only exists when Hyper-V is on, and then the guest OS
+     * ID and hypercall MSRs (HV_HYPERCALL_AVAILABLE) are always there.
+     */
+    return hv_msr_exposed(msr, part->features, true);
+}
+
+bool hv_hypercalls_enabled(const HvPartition *part)
+{
+    return part->hypercall & HV_HYPERCALL_ENABLE;
+}
+
+/* Guest memory is little-endian whatever the host is */
+static void st32_le(uint8_t *p, uint32_t v)
+{
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        p[i] = v >> (8 * i);
+    }
+}
+
+static void st64_le(uint8_t *p, uint64_t v)
+{
+    st32_le(p, v);
+    st32_le(p + 4, v >> 32);
+}
+
+static bool write_gpa(const HvOps *ops, uint64_t gpa, const void *buf,
+                      uint64_t len)
+{
+    return ops->write_gpa && ops->write_gpa(ops->opaque, gpa, buf, len);
+}
+
+/*
+ * Reference time
+ *
+ * Two sources, never both: the clock (clock_ns / 100 + ref_time_offset)
+ * while the TSC page is disabled or invalid, and the guest TSC through the
+ * page's own scale and offset while it is valid, exactly as the guest
+ * computes it from the page, so the MSR and the page never disagree (KVM's
+ * get_time_ref_counter() does the same).  Whenever the source changes, the
+ * new one is anchored to the value the old one had at that moment, so the
+ * reference time never goes backwards.
+ */
+
+static bool tsc_page_valid(const HvPartition *part)
+{
+    return (part->reference_tsc & HV_REFERENCE_TSC_ENABLE) &&
+           part->tsc_sequence != 0;
+}
+
+static int64_t clock_100ns(const HvOps *ops)
+{
+    return ops->clock_ns ? ops->clock_ns(ops->opaque) / 100 : 0;
+}
+
+static uint64_t clock_ref_time(const HvPartition *part, const HvOps *ops)
+{
+    return (uint64_t)clock_100ns(ops) + (uint64_t)part->ref_time_offset;
+}
+
+/* Make the clock-based reference time continue from @now */
+static void clock_anchor(HvPartition *part, const HvOps *ops, uint64_t now)
+{
+    part->ref_time_offset = (int64_t)(now - (uint64_t)clock_100ns(ops));
+}
+
+/*
+ * What a guest reading the TSC page computes: the TLFS formula, with
+ * 64-bit wrap-around like the guest's own arithmetic.
+ */
+static uint64_t tsc_page_time(uint64_t tsc, uint64_t scale, int64_t offset)
+{
+    return (uint64_t)(((unsigned __int128)tsc * scale) >> 64) +
+           (uint64_t)offset;
+}
+
+static uint64_t guest_tsc(const HvOps *ops, HvVp *vp)
+{
+    return ops->guest_tsc ? ops->guest_tsc(ops->opaque, vp) : 0;
+}
+
+uint64_t hv_ref_time(HvPartition *part, HvVp *vp, const HvOps *ops)
+{
+    if (tsc_page_valid(part)) {
+        return tsc_page_time(guest_tsc(ops, vp), part->tsc_scale,
+                             part->tsc_offset);
+    }
+    return clock_ref_time(part, ops);
+}
+
+/*
+ * The next sequence: non-zero, not the "invalid" 0xFFFFFFFF, and not the
+ * previous one.
+ */
+static uint32_t next_tsc_sequence(const HvPartition *part)
+{
+    uint32_t prev = part->tsc_sequence ? part->tsc_sequence
+                                       : part->tsc_last_sequence;
+    uint32_t seq = prev + 1;
+
+    if (seq == 0 || seq == 0xffffffff) {
+        seq = 1;
+    }
+    return seq;
+}
+
+void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops)
+{
+    static const uint8_t zero_seq[4];
+    uint64_t gpa = part->reference_tsc & HV_PAGE_MASK;
+    bool was_valid = tsc_page_valid(part);
+    uint32_t seq = next_tsc_sequence(part);
+    uint8_t buf[20];
+    uint64_t tsc, now, scale;
+    int64_t offset;
+
+    if (!(part->reference_tsc & HV_REFERENCE_TSC_ENABLE)) {
+        return;
+    }
+
+    /*
+     * One TSC reading for both the current time and the new offset, so
+     * the new parameters continue the old time exactly.
+     */
+    tsc = guest_tsc(ops, vp);
+    now = was_valid ? tsc_page_time(tsc, part->tsc_scale, part->tsc_offset)
+                    : clock_ref_time(part, ops);
+
+    /*
+     * TLFS update protocol: sequence 0 first (the guest falls back to the
+     * TIME_REF_COUNT MSR), then the parameters, then a new sequence.
+     */
+    part->tsc_sequence = 0;
+    if (!write_gpa(ops, gpa, zero_seq, sizeof(zero_seq))) {
+        /* Not RAM: the guest cannot read it either; use the MSR */
+        goto invalid;
+    }
+
+    /*
+     * The scale is a 64.64 fixed-point number of 100 ns units per tick;
+     * it must be below 1.0, i.e. the TSC faster than 10 MHz.  An unknown
+     * frequency (0) leaves the page at sequence 0.
+     */
+    if (!ops->guest_tsc || ops->tsc_hz <= REF_TIME_HZ) {
+        goto invalid;
+    }
+    scale = (uint64_t)(((unsigned __int128)REF_TIME_HZ << 64) / ops->tsc_hz);
+    offset = (int64_t)(now - tsc_page_time(tsc, scale, 0));
+
+    /* Reserved dword, TscScale, TscOffset (offsets 4, 8, 16) */
+    st32_le(buf, 0);
+    st64_le(buf + 4, scale);
+    st64_le(buf + 12, (uint64_t)offset);
+    if (!write_gpa(ops, gpa + 4, buf, sizeof(buf))) {
+        goto invalid;
+    }
+
+    st32_le(buf, seq);
+    if (!write_gpa(ops, gpa, buf, 4)) {
+        goto invalid;
+    }
+    part->tsc_scale = scale;
+    part->tsc_offset = offset;
+    part->tsc_sequence = seq;
+    part->tsc_last_sequence = seq;
+    return;
+
+invalid:
+    /* The clock takes over from where the time was */
+    part->tsc_sequence = 0;
+    clock_anchor(part, ops, now);
+}
+
+/* The guest enables, moves or disables the TSC page */
+static HvMsrResult write_reference_tsc(HvPartition *part, HvVp *vp,
+                                       const HvOps *ops, uint64_t val)
+{
+    if (val & PAGE_MSR_RSVD) {
+        return HV_MSR_GP;
+    }
+    if (!(val & HV_REFERENCE_TSC_ENABLE)) {
+        if (tsc_page_valid(part)) {
+            uint64_t now = hv_ref_time(part, vp, ops);
+
+            part->tsc_sequence = 0;
+            clock_anchor(part, ops, now);
+        }
+        part->reference_tsc = val;
+        return HV_MSR_OK;
+    }
+    /*
+     * While disabled the sequence is 0, so hv_tsc_page_update() starts
+     * from the clock; while enabled it starts from the old parameters.
+     */
+    part->reference_tsc = val;
+    hv_tsc_page_update(part, vp, ops);
+    return HV_MSR_OK;
+}
+
+/*
+ * The hypercall page: the instruction sequence the guest calls to make a
+ * hypercall (KVM writes the same 4 bytes and leaves the rest of the page
+ * alone).
+ */
+static HvMsrResult write_hypercall(HvPartition *part, const HvOps *ops,
+                                   uint64_t val)
+{
+    static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1, 0xc3 };
+    static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9, 0xc3 };
+
+    if (val & HYPERCALL_RSVD) {
+        return HV_MSR_GP;
+    }
+    /* TLFS: once locked, the MSR keeps its value until reset */
+    if (part->hypercall & HV_HYPERCALL_LOCKED) {
+        return HV_MSR_OK;
+    }
+    /* KVM: hypercalls stay disabled until the guest identifies itself */
+    if (!part->guest_os_id) {
+        return HV_MSR_OK;
+    }
+    if ((val & HV_HYPERCALL_ENABLE) &&
+        !write_gpa(ops, val & HV_PAGE_MASK,
+                   part->vmmcall ? vmmcall : vmcall, sizeof(vmcall))) {
+        return HV_MSR_GP;
+    }
+    part->hypercall = val;
+    return HV_MSR_OK;
+}
+
+static HvMsrResult write_vp_assist(HvVp *vp, const HvOps *ops, uint64_t val)
+{
+    static const uint8_t zero[4];
+
+    if (val & PAGE_MSR_RSVD) {
+        return HV_MSR_GP;
+    }
+    /*
+     * Clear only the APIC assist dword at the start of the page, as KVM
+     * does: the rest of the page may hold state the guest (or a migration)
+     * put there.
+     */
+    if ((val & HV_VP_ASSIST_PAGE_ENABLE) &&
+        !write_gpa(ops, val & HV_PAGE_MASK, zero, sizeof(zero))) {
+        return HV_MSR_GP;
+    }
+    vp->vapic_assist = val;
+    return HV_MSR_OK;
+}
+
+HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
+                        uint32_t msr, uint64_t *val)
+{
+    if (!msr_in_hyperv_range(msr)) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    if (!hv_partition_msr_exposed(part, msr)) {
+        return HV_MSR_GP;
+    }
+
+    switch (msr) {
+    case HV_X64_MSR_GUEST_OS_ID:
+        *val = part->guest_os_id;
+        break;
+    case HV_X64_MSR_HYPERCALL:
+        *val = part->hypercall;
+        break;
+    case HV_X64_MSR_VP_INDEX:
+        *val = vp->vp_index;
+        break;
+    case HV_X64_MSR_RESET:
+        *val = 0;
+        break;
+    case HV_X64_MSR_VP_RUNTIME:
+        *val = ops->vp_runtime ? ops->vp_runtime(ops->opaque, vp) : 0;
+        break;
+    case HV_X64_MSR_TIME_REF_COUNT:
+        *val = hv_ref_time(part, vp, ops);
+        break;
+    case HV_X64_MSR_REFERENCE_TSC:
+        *val = part->reference_tsc;
+        break;
+    case HV_X64_MSR_TSC_FREQUENCY:
+        *val = ops->tsc_hz;
+        break;
+    case HV_X64_MSR_APIC_FREQUENCY:
+        *val = ops->apic_hz;
+        break;
+    case HV_X64_MSR_ICR:
+        if (!ops->apic_icr_read) {
+            return HV_MSR_GP;
+        }
+        *val = ops->apic_icr_read(ops->opaque, vp);
+        break;
+    case HV_X64_MSR_TPR:
+        if (!ops->apic_tpr_read) {
+            return HV_MSR_GP;
+        }
+        *val = ops->apic_tpr_read(ops->opaque, vp);
+        break;
+    case HV_X64_MSR_APIC_ASSIST_PAGE:
+        *val = vp->vapic_assist;
+        break;
+    case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+        *val = part->crash_params[msr - HV_X64_MSR_CRASH_P0];
+        break;
+    case HV_X64_MSR_CRASH_CTL:
+        /* Reads report what the partition can do: crash notification */
+        *val = HV_CRASH_CTL_NOTIFY;
+        break;
+    case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
+        *val = part->reenlightenment_control;
+        break;
+    case HV_X64_MSR_TSC_EMULATION_CONTROL:
+        *val = part->tsc_emulation_control;
+        break;
+    case HV_X64_MSR_TSC_EMULATION_STATUS:
+        *val = part->tsc_emulation_status;
+        break;
+    default:
+        /*
+         * HV_X64_MSR_EOI is write-only.  The SynIC, synthetic timer and
+         * synthetic debugger MSRs are not implemented by this core yet.
+         */
+        return HV_MSR_GP;
+    }
+    return HV_MSR_OK;
+}
+
+HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
+                         uint32_t msr, uint64_t val)
+{
+    if (!msr_in_hyperv_range(msr)) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    if (!hv_partition_msr_exposed(part, msr)) {
+        return HV_MSR_GP;
+    }
+
+    switch (msr) {
+    case HV_X64_MSR_GUEST_OS_ID:
+        part->guest_os_id = val;
+        /* KVM: clearing the guest OS ID disables the hypercall page */
+        if (!val) {
+            part->hypercall &= ~(uint64_t)HV_HYPERCALL_ENABLE;
+        }
+        return HV_MSR_OK;
+    case HV_X64_MSR_HYPERCALL:
+        return write_hypercall(part, ops, val);
+    case HV_X64_MSR_REFERENCE_TSC:
+        return write_reference_tsc(part, vp, ops, val);
+    case HV_X64_MSR_RESET:
+        if (val & RESET_RSVD) {
+            return HV_MSR_GP;
+        }
+        if ((val & RESET_REQUEST) && ops->reset) {
+            ops->reset(ops->opaque);
+        }
+        return HV_MSR_OK;
+    case HV_X64_MSR_EOI:
+        if (!ops->apic_eoi) {
+            return HV_MSR_GP;
+        }
+        ops->apic_eoi(ops->opaque, vp);
+        return HV_MSR_OK;
+    case HV_X64_MSR_ICR:
+        return ops->apic_icr_write &&
+               ops->apic_icr_write(ops->opaque, vp, val) ? HV_MSR_OK
+                                                          : HV_MSR_GP;
+    case HV_X64_MSR_TPR:
+        return ops->apic_tpr_write &&
+               ops->apic_tpr_write(ops->opaque, vp, val) ? HV_MSR_OK
+                                                          : HV_MSR_GP;
+    case HV_X64_MSR_APIC_ASSIST_PAGE:
+        return write_vp_assist(vp, ops, val);
+    case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+        part->crash_params[msr - HV_X64_MSR_CRASH_P0] = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_CRASH_CTL:
+        if (val & ~HV_CRASH_CTL_NOTIFY) {
+            return HV_MSR_GP;
+        }
+        if ((val & HV_CRASH_CTL_NOTIFY) && ops->crash) {
+            ops->crash(ops->opaque, part->crash_params);
+        }
+        return HV_MSR_OK;
+    case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
+        if (val & REENLIGHTENMENT_RSVD) {
+            return HV_MSR_GP;
+        }
+        part->reenlightenment_control = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_TSC_EMULATION_CONTROL:
+        if (val & TSC_EMULATION_CONTROL_RSVD) {
+            return HV_MSR_GP;
+        }
+        part->tsc_emulation_control = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_TSC_EMULATION_STATUS:
+        /*
+         * The guest may only clear InProgress (it says it has seen the
+         * migration); only the hypervisor sets it.
+         */
+        if (val & TSC_EMULATION_IN_PROGRESS) {
+            return HV_MSR_GP;
+        }
+        part->tsc_emulation_status = val;
+        return HV_MSR_OK;
+    default:
+        /*
+         * Read-only: VP_INDEX (only the host sets it), VP_RUNTIME,
+         * TIME_REF_COUNT, the frequency MSRs.  Not implemented yet: SynIC,
+         * synthetic timers, synthetic debugger.
+         */
+        return HV_MSR_GP;
+    }
+}
+
+void hv_partition_reset(HvPartition *part, const HvOps *ops)
+{
+    part->guest_os_id = 0;
+    part->hypercall = 0;
+    part->reference_tsc = 0;
+    memset(part->crash_params, 0, sizeof(part->crash_params));
+    part->crash_ctl = 0;
+    part->reenlightenment_control = 0;
+    part->tsc_emulation_control = 0;
+    part->tsc_emulation_status = 0;
+    part->tsc_sequence = 0;
+    part->tsc_scale = 0;
+    part->tsc_offset = 0;
+    /*
+     * tsc_last_sequence survives: guest memory survives a reset, and a TSC
+     * page enabled again at the same place must get a new sequence.
+     *
+     * The reference time counts from partition creation; a reset starts
+     * the partition afresh, so it counts from 0 again.
+     */
+    clock_anchor(part, ops, 0);
+}
+
+void hv_vp_reset(HvVp *vp, uint32_t vp_index)
+{
+    memset(vp, 0, sizeof(*vp));
+    vp->vp_index = vp_index;
+}

@@ -1,0 +1,328 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv unit tests: a fake machine around the Hyper-V core.
+ *
+ * HvOps backed by a few MiB of fake guest RAM with an MMIO hole, a clock
+ * and a TSC the test steps by hand, and recorders for everything the core
+ * asks the machine to do (TLB flushes, IPIs, EOI/ICR/TPR, reset, crash,
+ * spin-wait yields).  Every guest memory access is logged, so a test can
+ * check that the core touched exactly the bytes the TLFS lets it touch.
+ */
+
+#ifndef TESTS_UNIT_HV_FAKE_H
+#define TESTS_UNIT_HV_FAKE_H
+
+#include "hv-unit.h"
+#include "hv-core.h"
+
+/* 4 MiB of RAM at GPA 0 ... */
+#define FAKE_RAM_SIZE       0x400000ull
+/* ... except a 64 KiB MMIO hole at 2 MiB */
+#define FAKE_HOLE_START     0x200000ull
+#define FAKE_HOLE_END       0x210000ull
+
+#define FAKE_LOG_MAX        64
+#define FAKE_MAX_GVAS       512
+
+typedef struct FakeAccess {
+    uint64_t gpa;
+    uint64_t len;
+    uint8_t data[24];       /* the first bytes written (writes only) */
+} FakeAccess;
+
+typedef struct Fake {
+    uint8_t *ram;
+    HvOps ops;
+    HvPartition part;
+    HvVp vp[4];
+
+    /* Every guest memory access the core made, in order */
+    unsigned n_reads, n_writes;
+    FakeAccess reads[FAKE_LOG_MAX];
+    FakeAccess writes[FAKE_LOG_MAX];
+
+    int64_t clock_ns;
+    uint64_t tsc;
+    uint64_t runtime;
+
+    unsigned eoi_count;
+    HvVp *eoi_vp;
+    uint64_t icr;
+    bool icr_ok;
+    uint64_t tpr;
+    bool tpr_ok;
+
+    unsigned reset_count;
+    unsigned crash_count;
+    uint64_t crash_params[HV_CRASH_PARAMS];
+
+    unsigned flush_count;
+    HvVp *flush_caller;
+    HvVpSet flush_set;
+    bool flush_gvas_null;
+    unsigned flush_n_gvas;
+    uint64_t flush_gvas[FAKE_MAX_GVAS];
+
+    unsigned ipi_count;
+    HvVp *ipi_caller;
+    HvVpSet ipi_set;
+    uint8_t ipi_vector;
+
+    unsigned spin_count;
+    HvVp *spin_caller;
+} Fake;
+
+static inline bool fake_is_ram(uint64_t gpa, uint64_t len)
+{
+    if (gpa > FAKE_RAM_SIZE || len > FAKE_RAM_SIZE - gpa) {
+        return false;
+    }
+    return gpa + len <= FAKE_HOLE_START || gpa >= FAKE_HOLE_END;
+}
+
+static inline bool fake_read_gpa(void *opaque, uint64_t gpa, void *buf,
+                                 uint64_t len)
+{
+    Fake *f = opaque;
+
+    if (f->n_reads < FAKE_LOG_MAX) {
+        f->reads[f->n_reads].gpa = gpa;
+        f->reads[f->n_reads].len = len;
+    }
+    f->n_reads++;
+    if (!fake_is_ram(gpa, len)) {
+        return false;
+    }
+    memcpy(buf, f->ram + gpa, len);
+    return true;
+}
+
+static inline bool fake_write_gpa(void *opaque, uint64_t gpa,
+                                  const void *buf, uint64_t len)
+{
+    Fake *f = opaque;
+
+    if (f->n_writes < FAKE_LOG_MAX) {
+        FakeAccess *a = &f->writes[f->n_writes];
+
+        a->gpa = gpa;
+        a->len = len;
+        memcpy(a->data, buf, MIN(len, sizeof(a->data)));
+    }
+    f->n_writes++;
+    if (!fake_is_ram(gpa, len)) {
+        return false;
+    }
+    memcpy(f->ram + gpa, buf, len);
+    return true;
+}
+
+static inline int64_t fake_clock_ns(void *opaque)
+{
+    return ((Fake *)opaque)->clock_ns;
+}
+
+static inline uint64_t fake_guest_tsc(void *opaque,
+                                      HvVp *vp G_GNUC_UNUSED)
+{
+    return ((Fake *)opaque)->tsc;
+}
+
+static inline uint64_t fake_vp_runtime(void *opaque, HvVp *vp)
+{
+    return ((Fake *)opaque)->runtime + vp->vp_index;
+}
+
+static inline void fake_apic_eoi(void *opaque, HvVp *vp)
+{
+    Fake *f = opaque;
+
+    f->eoi_count++;
+    f->eoi_vp = vp;
+}
+
+static inline bool fake_apic_icr_write(void *opaque, HvVp *vp G_GNUC_UNUSED,
+                                       uint64_t icr)
+{
+    Fake *f = opaque;
+
+    if (f->icr_ok) {
+        f->icr = icr;
+    }
+    return f->icr_ok;
+}
+
+static inline uint64_t fake_apic_icr_read(void *opaque,
+                                          HvVp *vp G_GNUC_UNUSED)
+{
+    return ((Fake *)opaque)->icr;
+}
+
+static inline bool fake_apic_tpr_write(void *opaque, HvVp *vp G_GNUC_UNUSED,
+                                       uint64_t tpr)
+{
+    Fake *f = opaque;
+
+    if (f->tpr_ok) {
+        f->tpr = tpr;
+    }
+    return f->tpr_ok;
+}
+
+static inline uint64_t fake_apic_tpr_read(void *opaque,
+                                          HvVp *vp G_GNUC_UNUSED)
+{
+    return ((Fake *)opaque)->tpr;
+}
+
+static inline void fake_reset(void *opaque)
+{
+    ((Fake *)opaque)->reset_count++;
+}
+
+static inline void fake_crash(void *opaque,
+                              const uint64_t params[HV_CRASH_PARAMS])
+{
+    Fake *f = opaque;
+
+    f->crash_count++;
+    memcpy(f->crash_params, params, sizeof(f->crash_params));
+}
+
+static inline void fake_flush_tlb(void *opaque, HvVp *caller,
+                                  const HvVpSet *set, const uint64_t *gvas,
+                                  unsigned n_gvas)
+{
+    Fake *f = opaque;
+
+    f->flush_count++;
+    f->flush_caller = caller;
+    f->flush_set = *set;
+    f->flush_gvas_null = !gvas;
+    f->flush_n_gvas = n_gvas;
+    g_assert_cmpuint(n_gvas, <=, FAKE_MAX_GVAS);
+    if (gvas && n_gvas <= FAKE_MAX_GVAS) {
+        memcpy(f->flush_gvas, gvas, n_gvas * sizeof(*gvas));
+    }
+}
+
+static inline void fake_send_ipi(void *opaque, HvVp *caller,
+                                 const HvVpSet *set, uint8_t vector)
+{
+    Fake *f = opaque;
+
+    f->ipi_count++;
+    f->ipi_caller = caller;
+    f->ipi_set = *set;
+    f->ipi_vector = vector;
+}
+
+static inline void fake_long_spin_wait(void *opaque, HvVp *caller)
+{
+    Fake *f = opaque;
+
+    f->spin_count++;
+    f->spin_caller = caller;
+}
+
+/*
+ * A partition with @features (HV_FEAT_BIT()s), @n_vps VPs, 2.5 GHz TSC and
+ * 200 MHz APIC timer, reset at clock 0.  The first four VPs are in vp[].
+ */
+static inline Fake *fake_new(uint64_t features, uint32_t n_vps)
+{
+    Fake *f = g_new0(Fake, 1);
+    int i;
+
+    f->ram = g_malloc0(FAKE_RAM_SIZE);
+    f->icr_ok = true;
+    f->tpr_ok = true;
+    f->ops = (HvOps) {
+        .opaque = f,
+        .read_gpa = fake_read_gpa,
+        .write_gpa = fake_write_gpa,
+        .clock_ns = fake_clock_ns,
+        .guest_tsc = fake_guest_tsc,
+        .tsc_hz = 2500000000ull,
+        .apic_hz = 200000000ull,
+        .vp_runtime = fake_vp_runtime,
+        .apic_eoi = fake_apic_eoi,
+        .apic_icr_write = fake_apic_icr_write,
+        .apic_icr_read = fake_apic_icr_read,
+        .apic_tpr_write = fake_apic_tpr_write,
+        .apic_tpr_read = fake_apic_tpr_read,
+        .reset = fake_reset,
+        .crash = fake_crash,
+        .flush_tlb = fake_flush_tlb,
+        .send_ipi = fake_send_ipi,
+        .long_spin_wait = fake_long_spin_wait,
+        .n_vps = n_vps,
+    };
+    f->part.features = features;
+    f->part.spinlock_attempts = 0xffffffff;
+    hv_partition_reset(&f->part, &f->ops);
+    for (i = 0; i < 4; i++) {
+        hv_vp_reset(&f->vp[i], i);
+    }
+    return f;
+}
+
+static inline void fake_free(Fake *f)
+{
+    g_free(f->ram);
+    g_free(f);
+}
+
+/* Forget the memory accesses so far */
+static inline void fake_clear_log(Fake *f)
+{
+    f->n_reads = 0;
+    f->n_writes = 0;
+}
+
+/* Little-endian guest memory accessors, independent of the core's */
+static inline void fake_put64(Fake *f, uint64_t gpa, uint64_t v)
+{
+    int i;
+
+    g_assert(fake_is_ram(gpa, 8));
+    for (i = 0; i < 8; i++) {
+        f->ram[gpa + i] = v >> (8 * i);
+    }
+}
+
+static inline uint64_t fake_get64(Fake *f, uint64_t gpa)
+{
+    uint64_t v = 0;
+    int i;
+
+    g_assert(fake_is_ram(gpa, 8));
+    for (i = 7; i >= 0; i--) {
+        v = v << 8 | f->ram[gpa + i];
+    }
+    return v;
+}
+
+static inline uint32_t fake_get32(Fake *f, uint64_t gpa)
+{
+    return (uint32_t)fake_get64(f, gpa);
+}
+
+/* Compare two 64-bit values, naming them on a mismatch */
+#define check_hex64(what, got, want) \
+    check_hex64_at(__FILE__, __LINE__, (what), (got), (want))
+
+static inline bool check_hex64_at(const char *file, int line,
+                                  const char *what, uint64_t got,
+                                  uint64_t want)
+{
+    if (got != want) {
+        g_test_fail_printf("%s:%d: %s is 0x%016" PRIx64 ", expected 0x%016"
+                           PRIx64, file, line, what, got, want);
+        return false;
+    }
+    return true;
+}
+
+#endif
