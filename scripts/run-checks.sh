@@ -18,7 +18,8 @@ qtest_targets=$(cd "$bdir" 2>/dev/null && meson introspect --targets 2>/dev/null
     /usr/bin/python3 -c '
 import json, sys
 for t in json.load(sys.stdin):
-    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build"):
+    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build") and \
+       t["type"] in ("executable", "custom"):
         for f in t["filename"]:
             print(f)' | sed "s|^$bdir/||")
 # shellcheck disable=SC2086
@@ -28,7 +29,8 @@ if [ -z "$qtest_targets" ]; then
     qtest_targets=$(cd "$bdir" && meson introspect --targets | /usr/bin/python3 -c '
 import json, sys
 for t in json.load(sys.stdin):
-    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build"):
+    if t["defined_in"].endswith("tests/qtest/hyperv/meson.build") and \
+       t["type"] in ("executable", "custom"):
         for f in t["filename"]:
             print(f)' | sed "s|^$bdir/||")
     # shellcheck disable=SC2086
