@@ -99,6 +99,13 @@ typedef struct HvOps {
     uint64_t (*guest_tsc)(void *opaque, HvVp *vp);
     /* Guest TSC and local APIC timer frequencies, Hz (0: unknown) */
     uint64_t tsc_hz;
+    /*
+     * What HV_X64_MSR_TSC_FREQUENCY reports when it differs from tsc_hz:
+     * during reenlightenment TSC emulation the guest's TSC still runs at
+     * the old rate (tsc_hz) while the MSR already tells the new one.
+     * 0: tsc_hz.
+     */
+    uint64_t tsc_frequency_msr_hz;
     uint64_t apic_hz;
     /* Time the VP ran guest code, 100 ns units */
     uint64_t (*vp_runtime)(void *opaque, HvVp *vp);
@@ -123,6 +130,12 @@ typedef struct HvOps {
                      uint8_t vector);
     /* The caller is spinning on a lock held by another VP: yield */
     void (*long_spin_wait)(void *opaque, HvVp *caller);
+    /*
+     * The guest acknowledged a TSC frequency change (cleared
+     * TSC_EMULATION_STATUS.InProgress): stop emulating the old frequency
+     * and update tsc_hz before the core rewrites the TSC page.
+     */
+    void (*tsc_emulation_done)(void *opaque);
     /* Number of VPs; VP indexes are 0..n_vps-1 unless set otherwise */
     uint32_t n_vps;
 } HvOps;
@@ -162,6 +175,17 @@ uint64_t hv_ref_time(HvPartition *part, HvVp *vp, const HvOps *ops);
  * its sequence is 0, which tells the guest to use the MSR.
  */
 void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/*
+ * The TSC frequency the guest sees is about to change (e.g. the
+ * partition was migrated to a host with another TSC rate).  With
+ * hv-reenlightenment the guest is notified with its reenlightenment
+ * interrupt (REENLIGHTENMENT_CONTROL), and if it enabled TSC emulation
+ * TSC_EMULATION_STATUS.InProgress is set: the return value tells the
+ * caller to keep the guest TSC at its old rate until
+ * ops->tsc_emulation_done.
+ */
+bool hv_tsc_frequency_changed(HvPartition *part, HvVp *vp, const HvOps *ops);
 
 /* The registers a hypercall reads and writes */
 typedef struct HvHypercallRegs {

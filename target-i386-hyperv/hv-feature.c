@@ -211,7 +211,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
             { HV_CPUID_FEATURES, HV_REG_EAX,
               HV_ACCESS_REENLIGHTENMENTS_CONTROL }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = reenlightenment_msrs,
     },

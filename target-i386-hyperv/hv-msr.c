@@ -326,7 +326,8 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
         *val = part->reference_tsc;
         break;
     case HV_X64_MSR_TSC_FREQUENCY:
-        *val = ops->tsc_hz;
+        *val = ops->tsc_frequency_msr_hz ? ops->tsc_frequency_msr_hz
+                                         : ops->tsc_hz;
         break;
     case HV_X64_MSR_APIC_FREQUENCY:
         *val = ops->apic_hz;
@@ -449,6 +450,18 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
         if (val & TSC_EMULATION_IN_PROGRESS) {
             return HV_MSR_GP;
         }
+        if (part->tsc_emulation_status & TSC_EMULATION_IN_PROGRESS) {
+            /*
+             * The guest has switched its clocks to the new frequency:
+             * the TSC may now run at it, and the TSC page follow.
+             */
+            part->tsc_emulation_status = val;
+            if (ops->tsc_emulation_done) {
+                ops->tsc_emulation_done(ops->opaque);
+            }
+            hv_tsc_page_update(part, vp, ops);
+            return HV_MSR_OK;
+        }
         part->tsc_emulation_status = val;
         return HV_MSR_OK;
     default:
@@ -488,4 +501,27 @@ void hv_vp_reset(HvVp *vp, uint32_t vp_index)
 {
     memset(vp, 0, sizeof(*vp));
     vp->vp_index = vp_index;
+}
+
+bool hv_tsc_frequency_changed(HvPartition *part, HvVp *vp, const HvOps *ops)
+{
+    uint64_t ctl = part->reenlightenment_control;
+
+    if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_REENLIGHTENMENT))) {
+        return false;
+    }
+    if ((ctl & HV_REENLIGHTENMENT_ENABLE_BIT) && ops->send_ipi) {
+        HvVpSet target = { .all = false };
+        uint32_t target_vp = ctl >> 32;
+
+        if (target_vp < HV_MAX_VPS) {
+            target.banks[target_vp / 64] = 1ull << (target_vp % 64);
+            ops->send_ipi(ops->opaque, vp, &target, ctl & 0xff);
+        }
+    }
+    if (part->tsc_emulation_control & 1) {
+        part->tsc_emulation_status |= TSC_EMULATION_IN_PROGRESS;
+        return true;
+    }
+    return false;
 }

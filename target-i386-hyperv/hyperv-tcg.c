@@ -31,12 +31,38 @@
 #include "system/reset.h"
 #include "system/runstate.h"
 #include "system/tcg.h"
+#include "system/cpu-timers.h"
+#include "qemu/seqlock.h"
 #include "hyperv-cpu.h"
 #include "hyperv-tcg.h"
 
 static HvPartition hv_partition;
 static HvOps hv_ops;
 static bool hv_partition_created;
+
+/*
+ * The guest TSC.  Under TCG it is the host's TSC (cpus_get_elapsed_ticks(),
+ * stopped while the VM is stopped), scaled to the rate the partition's
+ * guest TSC runs at:
+ *
+ *   guest = guest_base + (ticks - host_base) * hz / host_tsc_hz
+ *
+ * hz is the host's own rate unless x-hv-tsc-hz asks for another, and it
+ * migrates: on a host with a different TSC rate the guest keeps its rate
+ * (within 250 ppm) or is told about the change by reenlightenment.
+ * vCPU threads read it without the BQL; it changes rarely, under a seqlock.
+ */
+typedef struct HvTscClock {
+    uint64_t host_base;
+    uint64_t guest_base;
+    uint64_t hz;
+} HvTscClock;
+
+static QemuSeqLock hv_tsc_lock;
+static HvTscClock hv_tsc;
+static uint64_t host_tsc_hz;
+/* The rate this host wants the guest TSC at, applied after emulation */
+static uint64_t hv_tsc_target_hz;
 
 static X86CPU *vp_cpu(HvVp *vp)
 {
@@ -257,9 +283,8 @@ static void tcg_long_spin_wait(void *opaque, HvVp *caller)
 }
 
 /*
- * The guest TSC ticks at the host TSC rate under TCG (cpu_get_tsc() is the
- * host's RDTSC, stopped while the VM is stopped).  Measure that rate
- * against CLOCK_MONOTONIC_RAW.
+ * cpu_get_tsc() counts the host's RDTSC (stopped while the VM is stopped).
+ * Measure that rate against CLOCK_MONOTONIC_RAW.
  */
 static uint64_t calibrate_tsc_hz(void)
 {
@@ -275,6 +300,47 @@ static uint64_t calibrate_tsc_hz(void)
     ns = (t1.tv_sec - t0.tv_sec) * NANOSECONDS_PER_SECOND +
          (t1.tv_nsec - t0.tv_nsec);
     return ns > 0 ? muldiv64(c1 - c0, NANOSECONDS_PER_SECOND, ns) : 0;
+}
+
+static uint64_t scale_ticks(const HvTscClock *c, uint64_t ticks)
+{
+    return c->guest_base + muldiv64(ticks - c->host_base, c->hz,
+                                    host_tsc_hz);
+}
+
+uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
+{
+    HvTscClock c;
+    unsigned seq;
+
+    if (!hv_partition_created) {
+        return ticks;
+    }
+    do {
+        seq = seqlock_read_begin(&hv_tsc_lock);
+        c = hv_tsc;
+    } while (seqlock_read_retry(&hv_tsc_lock, seq));
+    return scale_ticks(&c, ticks);
+}
+
+/* From now on the guest TSC runs at @hz, continuing from its value now */
+static void set_guest_tsc_hz(uint64_t hz)
+{
+    uint64_t ticks = cpus_get_elapsed_ticks();
+
+    seqlock_write_begin(&hv_tsc_lock);
+    hv_tsc.guest_base = scale_ticks(&hv_tsc, ticks);
+    hv_tsc.host_base = ticks;
+    hv_tsc.hz = hz;
+    seqlock_write_end(&hv_tsc_lock);
+    hv_ops.tsc_hz = hz;
+}
+
+/* The guest has taken the new TSC frequency in: stop emulating the old */
+static void tcg_tsc_emulation_done(void *opaque)
+{
+    set_guest_tsc_hz(hv_tsc_target_hz);
+    hv_ops.tsc_frequency_msr_hz = 0;
 }
 
 static void hyperv_tcg_system_reset(void *opaque)
@@ -297,11 +363,43 @@ static int hyperv_partition_pre_save(void *opaque)
 static int hyperv_partition_post_load(void *opaque, int version_id)
 {
     X86CPU *cpu = X86_CPU(first_cpu);
+    uint64_t src_hz = hv_tsc.hz;
 
-    /* The TSC rate of this host may differ: rewrite the TSC page */
+    /*
+     * hv_tsc came from the source: the guest TSC continues at the source's
+     * rate.  A rate within NTP's 250 ppm of it (two calibrations of the
+     * same kind of host) is kept; anything else is a frequency change
+     * that the guest hears about through reenlightenment, and TSC
+     * emulation keeps the old rate until the guest acknowledges it.
+     */
+    hv_ops.tsc_hz = src_hz;
+    hv_ops.tsc_frequency_msr_hz = 0;
+    if (src_hz && (hv_tsc_target_hz > src_hz + src_hz / 4000 ||
+                   hv_tsc_target_hz < src_hz - src_hz / 4000)) {
+        if (hv_tsc_frequency_changed(&hv_partition, &cpu->hyperv_vp,
+                                     &hv_ops)) {
+            hv_ops.tsc_frequency_msr_hz = hv_tsc_target_hz;
+        } else {
+            set_guest_tsc_hz(hv_tsc_target_hz);
+        }
+    }
+    /* Rewrite the TSC page for the rate the guest TSC now runs at */
     hv_tsc_page_update(&hv_partition, &cpu->hyperv_vp, &hv_ops);
     return 0;
 }
+
+static const VMStateDescription vmstate_hyperv_tsc_clock = {
+    .name = "hyperv-tcg-tsc-clock",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(host_base, HvTscClock),
+        VMSTATE_UINT64(guest_base, HvTscClock),
+        VMSTATE_UINT64(hz, HvTscClock),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 
 static const VMStateDescription vmstate_hyperv_partition = {
     .name = "hyperv-tcg-partition",
@@ -322,6 +420,7 @@ static const VMStateDescription vmstate_hyperv_partition = {
         VMSTATE_UINT32(tsc_sequence, HvPartition),
         VMSTATE_UINT64(tsc_scale, HvPartition),
         VMSTATE_INT64(tsc_offset, HvPartition),
+        VMSTATE_UINT32(tsc_last_sequence, HvPartition),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -371,6 +470,14 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
 
     hyperv_cpu_get_config(cpu, &cfg);
     memset(&hv_partition, 0, sizeof(hv_partition));
+
+    host_tsc_hz = calibrate_tsc_hz();
+    hv_tsc_target_hz = cpu->hyperv_tcg_tsc_hz ? cpu->hyperv_tcg_tsc_hz
+                                               : host_tsc_hz;
+    seqlock_init(&hv_tsc_lock);
+    hv_tsc.host_base = cpus_get_elapsed_ticks();
+    hv_tsc.guest_base = hv_tsc.host_base;
+    hv_tsc.hz = hv_tsc_target_hz;
     hv_partition.features = cpu->hyperv_features;
     hv_partition.spinlock_attempts = cfg.spinlock_attempts;
     hv_partition.vmmcall = IS_AMD_CPU(&cpu->env);
@@ -380,7 +487,8 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .write_gpa = tcg_write_gpa,
         .clock_ns = tcg_clock_ns,
         .guest_tsc = tcg_guest_tsc,
-        .tsc_hz = calibrate_tsc_hz(),
+        .tsc_hz = hv_tsc_target_hz,
+        .tsc_emulation_done = tcg_tsc_emulation_done,
         /* TCG's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds */
         .apic_hz = NANOSECONDS_PER_SECOND,
         .vp_runtime = tcg_vp_runtime,
@@ -396,6 +504,8 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .long_spin_wait = tcg_long_spin_wait,
     };
     hv_partition_reset(&hv_partition, &hv_ops);
+    /* The clock loads before the partition, whose post_load uses it */
+    vmstate_register(NULL, 0, &vmstate_hyperv_tsc_clock, &hv_tsc);
     vmstate_register(NULL, 0, &vmstate_hyperv_partition, &hv_partition);
     qemu_register_reset(hyperv_tcg_system_reset, NULL);
     hv_partition_created = true;

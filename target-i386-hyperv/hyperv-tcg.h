@@ -30,6 +30,13 @@ HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
 /* VMCALL / VMMCALL: true when handled as a hypercall, else the caller #UDs */
 bool hyperv_tcg_hypercall(CPUX86State *env);
 
+/*
+ * The guest TSC for cpu_get_tsc(): @ticks (cpus_get_elapsed_ticks()) scaled
+ * to the rate the Hyper-V partition's TSC runs at.  Identity when QEMU
+ * provides no Hyper-V.
+ */
+uint64_t hyperv_tcg_guest_tsc(uint64_t ticks);
+
 /* Migration of a VP's state (subsection of vmstate_x86_cpu) */
 extern const VMStateDescription vmstate_hyperv_tcg_vp;
 

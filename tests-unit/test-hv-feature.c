@@ -118,6 +118,7 @@ static const ExpectedFeature expected_features[] = {
         .desc = "reenlightenment MSRs (hv-reenlightenment)",
         /* HV_ACCESS_REENLIGHTENMENTS_CONTROL (1u << 13) */
         .flags = { { 0x40000003, HV_REG_EAX, 0x00002000 } },
+        .tcg = true,
     }, {
         .number = 11, .model_enum = HYPERV_FEAT_TLBFLUSH,
         .prop = "hv-tlbflush",
@@ -274,12 +275,13 @@ static void test_backend_tcg(void)
 {
     /*
      * TCG today: relaxed (0), vapic (1), time (2), crash (3), reset (4),
-     * vpindex (5), runtime (6), frequencies (9), tlbflush (11), ipi (13),
-     * avic (15), xmm-input (18), tlbflush-ext (19)
+     * vpindex (5), runtime (6), frequencies (9), reenlightenment (10),
+     * tlbflush (11), ipi (13), avic (15), xmm-input (18), tlbflush-ext (19)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
                BIT64(0) | BIT64(1) | BIT64(2) | BIT64(3) | BIT64(4) |
-               BIT64(5) | BIT64(6) | BIT64(9) | BIT64(11) | BIT64(13) |
+               BIT64(5) | BIT64(6) | BIT64(9) | BIT64(10) | BIT64(11) |
+               BIT64(13) |
                BIT64(15) | BIT64(18) | BIT64(19));
 }
 

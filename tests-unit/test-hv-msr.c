@@ -489,6 +489,73 @@ static void test_reenlightenment(void)
     fake_free(f);
 }
 
+/* A host TSC frequency change: notification, emulation, acknowledgement */
+static unsigned emulation_done_count;
+static Fake *emulation_fake;
+
+static void count_emulation_done(void *opaque G_GNUC_UNUSED)
+{
+    emulation_done_count++;
+    /* The host stops emulating: the TSC now runs at the new rate */
+    emulation_fake->ops.tsc_hz = 3000000000ull;
+    emulation_fake->ops.tsc_frequency_msr_hz = 0;
+}
+
+static void test_tsc_frequency_change(void)
+{
+    Fake *f = fake_new(BIT64(F_REENLIGHT) | BIT64(F_TIME) |
+                       BIT64(F_FREQUENCIES), 4);
+    uint32_t seq;
+
+    emulation_fake = f;
+    emulation_done_count = 0;
+    f->ops.tsc_emulation_done = count_emulation_done;
+    f->ops.tsc_hz = 2000000000ull;
+    g_assert_cmpint(wr(f, 0x40000021, TSC_PAGE | 1), ==, HV_MSR_OK);
+
+    /* Nothing enabled: no interrupt, no emulation */
+    g_assert_false(hv_tsc_frequency_changed(&f->part, &f->vp[0], &f->ops));
+    g_assert_cmpuint(f->ipi_count, ==, 0);
+    check_hex64("TSC_EMULATION_STATUS", rd_ok(f, 0x40000108), 0);
+
+    /* Vector 0xf3 to VP 2, and TSC emulation */
+    g_assert_cmpint(wr(f, 0x40000106, 0x00000002000100f3ull), ==,
+                    HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x40000107, 1), ==, HV_MSR_OK);
+    g_assert_true(hv_tsc_frequency_changed(&f->part, &f->vp[0], &f->ops));
+    g_assert_cmpuint(f->ipi_count, ==, 1);
+    g_assert_cmpuint(f->ipi_vector, ==, 0xf3);
+    g_assert_false(f->ipi_set.all);
+    check_hex64("IPI set bank 0", f->ipi_set.banks[0], 1ull << 2);
+    check_hex64("TSC_EMULATION_STATUS", rd_ok(f, 0x40000108), 1);
+
+    /* While emulating, the MSR already reports the new frequency */
+    f->ops.tsc_frequency_msr_hz = 3000000000ull;
+    check_hex64("TSC_FREQUENCY", rd_ok(f, 0x40000022), 3000000000ull);
+
+    /* The guest acknowledges: emulation stops, the page follows */
+    seq = fake_get32(f, TSC_PAGE);
+    g_assert_cmpint(wr(f, 0x40000108, 0), ==, HV_MSR_OK);
+    g_assert_cmpuint(emulation_done_count, ==, 1);
+    check_hex64("TscScale at 3 GHz", fake_get64(f, TSC_PAGE + 8),
+                0x00da740da740da74ull);
+    g_assert_cmpuint(fake_get32(f, TSC_PAGE), !=, seq);
+    g_assert_cmpuint(fake_get32(f, TSC_PAGE), !=, 0);
+
+    /* Clearing an already clear status is not another acknowledgement */
+    g_assert_cmpint(wr(f, 0x40000108, 0), ==, HV_MSR_OK);
+    g_assert_cmpuint(emulation_done_count, ==, 1);
+
+    /* Without hv-reenlightenment nothing happens at all */
+    fake_free(f);
+    f = fake_new(BIT64(F_TIME), 1);
+    f->part.reenlightenment_control = 0x00000000000100f3ull;
+    f->part.tsc_emulation_control = 1;
+    g_assert_false(hv_tsc_frequency_changed(&f->part, &f->vp[0], &f->ops));
+    g_assert_cmpuint(f->ipi_count, ==, 0);
+    fake_free(f);
+}
+
 /* Scale = (10^7 << 64) / f, truncated */
 static void test_tsc_page_scale(void)
 {
@@ -922,6 +989,8 @@ int main(int argc, char **argv)
     g_test_add_func("/msr/vapic/eoi-icr-tpr", test_vapic_msrs);
     g_test_add_func("/msr/vapic/assist-page", test_vp_assist_page);
     g_test_add_func("/msr/reenlightenment", test_reenlightenment);
+    g_test_add_func("/msr/reenlightenment/frequency-change",
+                    test_tsc_frequency_change);
     g_test_add_func("/tsc-page/scale", test_tsc_page_scale);
     g_test_add_func("/tsc-page/offset", test_tsc_page_offset);
     g_test_add_func("/tsc-page/guest-agrees", test_tsc_page_guest_agrees);
