@@ -14,6 +14,9 @@ out=$1 msg=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
 base="$top/build/mkpatch-base"
+# The "after" tree: build/qemu, or AFTER_DIR (an intermediate state when
+# one file's changes are split over several patches)
+after=${AFTER_DIR:-$top/build/qemu}
 rm -rf "$base" && mkdir -p "$base"
 name=$(basename "$out")
 # Reconstruct "pristine + earlier patches" for the files we diff.
@@ -39,8 +42,8 @@ done
     echo "---"
     for f in "$@"; do
         if [ -e "$base/$f" ]; then a="a/$f"; else a=/dev/null; fi
-        (cd "$top/build" && diff -u --label "$a" --label "b/$f" \
-            "$( [ -e "$base/$f" ] && echo "mkpatch-base/$f" || echo /dev/null)" "qemu/$f") || true
+        diff -u --label "$a" --label "b/$f" \
+            "$( [ -e "$base/$f" ] && echo "$base/$f" || echo /dev/null)" "$after/$f" || true
     done | sed -e '1{/^$/d}'
     echo "-- "
     echo "2.39.5"

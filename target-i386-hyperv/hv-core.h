@@ -4,13 +4,14 @@
  * qemu-hyperv: the accelerator-neutral Hyper-V core.
  *
  * Synthetic MSRs, the hypercall page and the hypercall dispatcher, the
- * partition reference time and the reference TSC page, as the TLFS
- * specifies them (Linux KVM's arch/x86/kvm/hyperv.c is the reference for
- * corner cases).  It is pure C: everything it needs from QEMU (guest
- * memory, clocks, interrupts, TLB flushes, reset and crash reporting)
- * comes through HvOps, so it is unit-tested and fuzzed outside QEMU.
- * The TCG backend (hyperv-tcg.c) is its only user inside QEMU; under KVM
- * the kernel does all of this.
+ * partition reference time and the reference TSC page, the SynIC and the
+ * synthetic timers, as the TLFS specifies them (Linux KVM's
+ * arch/x86/kvm/hyperv.c is the reference for corner cases).  It is pure
+ * C: everything it needs from QEMU (guest memory, clocks, interrupts,
+ * timers, TLB flushes, reset and crash reporting) comes through HvOps, so
+ * it is unit-tested and fuzzed outside QEMU.  The TCG backend
+ * (hyperv-tcg.c) is its only user inside QEMU; under KVM the kernel does
+ * all of this.
  *
  * Every MSR access and every hypercall goes through one privilege check,
  * hv_msr_exposed() / hv_hypercall_exposed(), against the features the
@@ -31,10 +32,45 @@
 #define HV_PAGE_SIZE                4096
 #define HV_PAGE_MASK                (~(uint64_t)(HV_PAGE_SIZE - 1))
 
-/* Per virtual processor state.  Guest visible, so migrated. */
+/*
+ * Per virtual processor state.  Guest visible, so migrated, except the
+ * fields said not to be; after loading it, the glue calls
+ * hv_vp_post_load().
+ */
 typedef struct HvVp {
     uint32_t vp_index;          /* HV_X64_MSR_VP_INDEX */
     uint64_t vapic_assist;      /* HV_X64_MSR_APIC_ASSIST_PAGE */
+
+    /* SynIC (hv-synic); SVERSION is the constant HV_SYNIC_VERSION */
+    uint64_t scontrol;          /* HV_X64_MSR_SCONTROL */
+    uint64_t siefp;             /* HV_X64_MSR_SIEFP */
+    uint64_t simp;              /* HV_X64_MSR_SIMP */
+    uint64_t sint[HV_SINT_COUNT];   /* HV_X64_MSR_SINT0-15 */
+
+    /* Synthetic timers (hv-stimer): HV_X64_MSR_STIMERx_CONFIG / _COUNT */
+    uint64_t stimer_config[HV_STIMER_COUNT];
+    uint64_t stimer_count[HV_STIMER_COUNT];
+    /*
+     * The expiration (reference time, 100 ns units) the timer waits for
+     * while armed, or whose message waits for its slot while pending.
+     */
+    uint64_t stimer_exp_time[HV_STIMER_COUNT];
+    uint32_t stimer_armed;      /* bit x: timer x waits for its exp_time */
+    uint32_t stimer_msg_pending;    /* bit x: timer x's message is queued */
+
+    /*
+     * Statistics, not guest visible: periodic expirations skipped because
+     * the guest (or the host) was late.
+     */
+    uint64_t stimer_missed[HV_STIMER_COUNT];
+
+    /*
+     * Derived from sint[] (hv_synic_update_vectors()); no need to migrate.
+     * Bit v: vector v belongs to an unmasked, non-polling SINT / to one
+     * with AutoEOI.
+     */
+    uint64_t sint_vectors[256 / 64];
+    uint64_t auto_eoi_vectors[256 / 64];
 } HvVp;
 
 /* Partition-wide state.  Guest visible, so migrated. */
@@ -42,6 +78,12 @@ typedef struct HvPartition {
     uint64_t features;          /* HV_FEAT_BIT()s exposed to the guest */
     uint32_t spinlock_attempts; /* leaf 0x40000004.EBX */
     bool vmmcall;               /* AMD: hypercall page uses VMMCALL */
+    /*
+     * Enabling the SynIC message or event flags page leaves its contents
+     * alone (KVM_CAP_HYPERV_SYNIC2, which QEMU asks KVM for) instead of
+     * clearing it (KVM's original SynIC, and this core's default).
+     */
+    bool synic_keep_pages;
 
     uint64_t guest_os_id;       /* HV_X64_MSR_GUEST_OS_ID */
     uint64_t hypercall;         /* HV_X64_MSR_HYPERCALL */
@@ -138,6 +180,61 @@ typedef struct HvOps {
     void (*tsc_emulation_done)(void *opaque);
     /* Number of VPs; VP indexes are 0..n_vps-1 unless set otherwise */
     uint32_t n_vps;
+
+    /*
+     * SynIC (hv-synic) and synthetic timers (hv-stimer).
+     *
+     * The core calls these from the thread that runs @vp (an MSR access,
+     * an EOI) or from wherever the glue calls hv_stimer_expired(); none of
+     * them may call back into the core.
+     */
+
+    /*
+     * Raise fixed, edge-triggered interrupt @vector in @vp's local APIC:
+     * an unmasked SINT, or a direct-mode synthetic timer.  @auto_eoi is
+     * the SINT's AutoEOI flag at this moment (false for direct-mode
+     * timers); the APIC asks hv_synic_vector_is_auto_eoi() when the
+     * interrupt is acknowledged.  A disabled APIC loses it (TLFS).
+     */
+    void (*sint_deliver)(void *opaque, HvVp *vp, uint8_t vector,
+                         bool auto_eoi);
+    /*
+     * The guest wrote SCONTROL, SIMP or SIEFP (even with the same value):
+     * make @vp->scontrol / simp / siefp take effect, e.g. map or unmap the
+     * overlay pages.  Called before the core clears a newly enabled page
+     * through write_gpa, so the zeroes land on what the guest will see.
+     */
+    void (*synic_update)(void *opaque, HvVp *vp);
+    /*
+     * SINT @sint of @vp was acknowledged: the guest wrote EOM (called for
+     * every SINT, 0-15), or hv_synic_eoi() got an EOI of the SINT's
+     * vector.  A message source that found the slot busy retries now
+     * (QEMU's HvSintRoute ack notifier).  The core has already retried
+     * its own timer messages for that SINT.
+     */
+    void (*sint_ack)(void *opaque, HvVp *vp, uint32_t sint);
+    /*
+     * Call hv_stimer_expired(@vp, @index) once the reference time
+     * (hv_ref_time()) reaches @exp_time, 100 ns units; as soon as possible
+     * when it already has.  Replaces an earlier arming of the same timer.
+     * Never call back from inside stimer_arm itself.  @exp_time is guest
+     * controlled, anything up to UINT64_MAX: convert with saturation.
+     * Calling late is always correct (missed periods are skipped), so the
+     * glue may rate-limit absurdly short periods; calling early only
+     * re-arms.
+     */
+    void (*stimer_arm)(void *opaque, HvVp *vp, unsigned index,
+                       uint64_t exp_time);
+    /* Forget the arming of @vp's timer @index, if any */
+    void (*stimer_cancel)(void *opaque, HvVp *vp, unsigned index);
+    /*
+     * Optional: atomically OR @bits into the guest byte at @gpa, the old
+     * value in *@old; false when @gpa is not RAM.  Used for event flags
+     * and the message PENDING flag, which the guest clears with atomic
+     * instructions from other VPs.  NULL: a read, then a write.
+     */
+    bool (*fetch_or_gpa8)(void *opaque, uint64_t gpa, uint8_t bits,
+                          uint8_t *old);
 } HvOps;
 
 /* Result of an MSR access */
@@ -149,7 +246,23 @@ typedef enum HvMsrResult {
 
 /* Reset the partition to power-on state (keeps features and config) */
 void hv_partition_reset(HvPartition *part, const HvOps *ops);
+
+/*
+ * Reset a VP to power-on state: SynIC disabled, SINTs masked
+ * (HV_SINT_MASKED), timers disabled and nothing pending.  It calls no
+ * HvOps: the glue unmaps its SynIC pages and drops its timers for @vp
+ * itself (hv_stimer_cancel_all() before the reset does the latter; a
+ * stale timer that fires anyway is ignored).
+ */
 void hv_vp_reset(HvVp *vp, uint32_t vp_index);
+
+/*
+ * After migration loaded @vp: recompute the derived fields, tell the glue
+ * the SynIC pages (ops->synic_update) and re-arm the timers
+ * (hv_stimer_rearm_all()).  Call it once the partition (and so the
+ * reference time) is loaded.
+ */
+void hv_vp_post_load(HvPartition *part, HvVp *vp, const HvOps *ops);
 
 /* Is @msr a synthetic MSR this partition exposes? (the privilege check) */
 bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr);
@@ -186,6 +299,110 @@ void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops);
  * ops->tsc_emulation_done.
  */
 bool hv_tsc_frequency_changed(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/*
+ * SynIC
+ */
+
+/* What became of a SINT signal, a message or an event flag */
+typedef enum HvSynicStatus {
+    /*
+     * Done; the SINT's interrupt was raised (or, for an event flag that
+     * was already set, not needed)
+     */
+    HV_SYNIC_OK,
+    /* Done, but the SINT is masked or polling: no interrupt (TLFS: lost) */
+    HV_SYNIC_NO_IRQ,
+    /*
+     * The message slot is full: its PENDING flag is now set; retry after
+     * ops->sint_ack for that SINT
+     */
+    HV_SYNIC_BUSY,
+    /* SCONTROL, or the page needed, is disabled */
+    HV_SYNIC_DISABLED,
+    /* The page is not RAM */
+    HV_SYNIC_FAULT,
+    /* SINT, event flag number, message type or payload size invalid */
+    HV_SYNIC_INVALID,
+} HvSynicStatus;
+
+/*
+ * Signal SINT @sint of @vp: with the SynIC enabled (SCONTROL) and the SINT
+ * unmasked and not polling, ops->sint_deliver(vector, AutoEOI).  For the
+ * glue's SINT routes (HvPostMessage / HvSignalEvent after it filled its
+ * own pages) and for the core's own messages.
+ */
+HvSynicStatus hv_synic_set_sint(HvPartition *part, HvVp *vp,
+                                const HvOps *ops, uint32_t sint);
+
+/*
+ * Post @msg to SINT @sint's slot of @vp's message page (TLFS "SynIC
+ * Messages").  HV_MESSAGE_FLAG_PENDING is set in the slot first; then an
+ * empty slot (message_type HV_MESSAGE_NONE) gets the payload
+ * (payload_size bytes), the rest of the header with message_flags 0, and
+ * message_type last, and the SINT is signaled.  A full slot is left with
+ * PENDING set and HV_SYNIC_BUSY is returned.  The sender's message_flags
+ * are ignored.
+ */
+HvSynicStatus hv_synic_post_message(HvPartition *part, HvVp *vp,
+                                    const HvOps *ops, uint32_t sint,
+                                    const struct hyperv_message *msg);
+
+/*
+ * Set event flag @flag of SINT @sint in @vp's event flags page and signal
+ * the SINT if the flag was clear (TLFS "SynIC Event Flags").
+ */
+HvSynicStatus hv_synic_set_event_flag(HvPartition *part, HvVp *vp,
+                                      const HvOps *ops, uint32_t sint,
+                                      unsigned flag);
+
+/* Does @vector belong to an unmasked, non-polling SINT of @vp? */
+bool hv_synic_vector_is_sint(const HvVp *vp, uint8_t vector);
+
+/*
+ * Is @vector an AutoEOI vector of @vp?  (The APIC then neither sets ISR
+ * for it on acknowledge nor expects an EOI, as KVM does.)
+ */
+bool hv_synic_vector_is_auto_eoi(const HvVp *vp, uint8_t vector);
+
+/*
+ * The guest EOI'd @vector (not an AutoEOI one): every unmasked SINT with
+ * that vector is acknowledged, i.e. pending timer messages are retried
+ * and ops->sint_ack is called (KVM's kvm_hv_synic_send_eoi()).  A vector
+ * that is no SINT's is ignored, so the glue may call it for every EOI or
+ * only when hv_synic_vector_is_sint().
+ */
+void hv_synic_eoi(HvPartition *part, HvVp *vp, const HvOps *ops,
+                  uint8_t vector);
+
+/* Recompute sint_vectors / auto_eoi_vectors from sint[] */
+void hv_synic_update_vectors(HvVp *vp);
+
+/*
+ * Synthetic timers
+ */
+
+/*
+ * The glue's timer for (@vp, @index), armed by ops->stimer_arm, fired.
+ * Expires the timer if the reference time has reached its expiration:
+ * message mode posts HV_MESSAGE_TIMER_EXPIRED to its SINT (the message
+ * stays pending while the slot is busy or the page disabled, and is
+ * retried on EOM, EOI or when the SynIC page is enabled), direct mode
+ * raises its APIC vector.  A one-shot timer is then disabled, a periodic
+ * one re-armed.  Early or stale calls are harmless.
+ */
+void hv_stimer_expired(HvPartition *part, HvVp *vp, const HvOps *ops,
+                       unsigned index);
+
+/*
+ * ops->stimer_arm every timer of @vp that waits for its expiration
+ * (stimer_armed), for stimer_exp_time: after migration.  A timer whose
+ * message is queued is not armed; it waits for EOM / EOI.
+ */
+void hv_stimer_rearm_all(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/* ops->stimer_cancel every armed timer of @vp (state is left alone) */
+void hv_stimer_cancel_all(HvVp *vp, const HvOps *ops);
 
 /* The registers a hypercall reads and writes */
 typedef struct HvHypercallRegs {

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "hv-core.h"
+#include "hv-internal.h"
 
 /* Reserved bits: setting any of them makes the WRMSR #GP */
 #define HYPERCALL_RSVD              0xffcull    /* bits 11:2 */
@@ -347,6 +347,11 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         *val = vp->vapic_assist;
         break;
+    case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+    case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+        return hv_synic_msr_read(part, vp, ops, msr, val);
+    case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+        return hv_stimer_msr_read(part, vp, ops, msr, val);
     case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
         *val = part->crash_params[msr - HV_X64_MSR_CRASH_P0];
         break;
@@ -365,8 +370,8 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
         break;
     default:
         /*
-         * HV_X64_MSR_EOI is write-only.  The SynIC, synthetic timer and
-         * synthetic debugger MSRs are not implemented by this core yet.
+         * HV_X64_MSR_EOI is write-only.  The synthetic debugger MSRs are
+         * not implemented by this core yet.
          */
         return HV_MSR_GP;
     }
@@ -386,8 +391,12 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     switch (msr) {
     case HV_X64_MSR_GUEST_OS_ID:
         part->guest_os_id = val;
-        /* KVM: clearing the guest OS ID disables the hypercall page */
-        if (!val) {
+        /*
+         * KVM: clearing the guest OS ID disables the hypercall page --
+         * unless the guest locked the hypercall MSR, which the TLFS makes
+         * immutable until the partition is reset.
+         */
+        if (!val && !(part->hypercall & HV_HYPERCALL_LOCKED)) {
             part->hypercall &= ~(uint64_t)HV_HYPERCALL_ENABLE;
         }
         return HV_MSR_OK;
@@ -419,6 +428,11 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
                                                           : HV_MSR_GP;
     case HV_X64_MSR_APIC_ASSIST_PAGE:
         return write_vp_assist(vp, ops, val);
+    case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+    case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+        return hv_synic_msr_write(part, vp, ops, msr, val);
+    case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+        return hv_stimer_msr_write(part, vp, ops, msr, val);
     case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
         part->crash_params[msr - HV_X64_MSR_CRASH_P0] = val;
         return HV_MSR_OK;
@@ -467,8 +481,8 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     default:
         /*
          * Read-only: VP_INDEX (only the host sets it), VP_RUNTIME,
-         * TIME_REF_COUNT, the frequency MSRs.  Not implemented yet: SynIC,
-         * synthetic timers, synthetic debugger.
+         * TIME_REF_COUNT, the frequency MSRs.  Not implemented yet: the
+         * synthetic debugger.
          */
         return HV_MSR_GP;
     }
@@ -499,8 +513,27 @@ void hv_partition_reset(HvPartition *part, const HvOps *ops)
 
 void hv_vp_reset(HvVp *vp, uint32_t vp_index)
 {
+    int i;
+
+    /*
+     * TLFS: SCONTROL, SIEFP, SIMP and the timers are 0 at VP creation and
+     * reset, the SINTs 0x10000 (masked); no message is queued.
+     */
     memset(vp, 0, sizeof(*vp));
     vp->vp_index = vp_index;
+    for (i = 0; i < HV_SINT_COUNT; i++) {
+        vp->sint[i] = HV_SINT_MASKED;
+    }
+    hv_synic_update_vectors(vp);
+}
+
+void hv_vp_post_load(HvPartition *part, HvVp *vp, const HvOps *ops)
+{
+    hv_synic_update_vectors(vp);
+    if (ops->synic_update) {
+        ops->synic_update(ops->opaque, vp);
+    }
+    hv_stimer_rearm_all(part, vp, ops);
 }
 
 bool hv_tsc_frequency_changed(HvPartition *part, HvVp *vp, const HvOps *ops)

@@ -122,26 +122,47 @@ static uint64_t tcg_guest_tsc(void *opaque, HvVp *vp)
     return cpu_get_tsc(env) + env->tsc_offset;
 }
 
-/* CPU time the vCPU thread has consumed, ns: the time it ran the guest */
-static int64_t vcpu_thread_ns(X86CPU *cpu)
+/* CPU time the calling thread has consumed, ns */
+static int64_t thread_cpu_ns(void)
 {
-    CPUState *cs = CPU(cpu);
-    clockid_t clk;
     struct timespec ts;
 
-    if (!cs->thread ||
-        pthread_getcpuclockid(cs->thread->thread, &clk) != 0 ||
-        clock_gettime(clk, &ts) != 0) {
-        return 0;
-    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
+/*
+ * VP runtime is the host CPU time a vCPU spends in guest code: between
+ * cpu_exec()'s entry and exit on its thread.  Accounting per entry, not
+ * per thread, keeps it right when one thread runs every vCPU
+ * (-accel tcg,thread=single) and leaves out halted time.
+ */
+void hyperv_tcg_exec_enter(X86CPU *cpu)
+{
+    if (hv_partition_created) {
+        cpu->hyperv_runtime_entry_ns = thread_cpu_ns();
+    }
+}
+
+void hyperv_tcg_exec_exit(X86CPU *cpu)
+{
+    if (hv_partition_created && cpu->hyperv_runtime_entry_ns) {
+        cpu->hyperv_runtime_ns += thread_cpu_ns() -
+                                  cpu->hyperv_runtime_entry_ns;
+        cpu->hyperv_runtime_entry_ns = 0;
+    }
 }
 
 static uint64_t tcg_vp_runtime(void *opaque, HvVp *vp)
 {
     X86CPU *cpu = vp_cpu(vp);
+    int64_t ns = cpu->hyperv_runtime_ns;
 
-    return (vcpu_thread_ns(cpu) + cpu->hyperv_runtime_offset_ns) / 100;
+    /* The MSR is read by the VP itself, in the middle of a slice */
+    if (cpu->hyperv_runtime_entry_ns && current_cpu == CPU(cpu)) {
+        ns += thread_cpu_ns() - cpu->hyperv_runtime_entry_ns;
+    }
+    return ns / 100;
 }
 
 /*
@@ -286,20 +307,47 @@ static void tcg_long_spin_wait(void *opaque, HvVp *caller)
  * cpu_get_tsc() counts the host's RDTSC (stopped while the VM is stopped).
  * Measure that rate against CLOCK_MONOTONIC_RAW.
  */
+static void tsc_and_clock(uint64_t *ticks, int64_t *ns, uint64_t *width)
+{
+    struct timespec ts;
+    uint64_t before, after;
+
+    before = cpu_get_host_ticks();
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+    after = cpu_get_host_ticks();
+    *ticks = before + (after - before) / 2;
+    *width = after - before;
+    *ns = ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
+/* The tightest TSC/clock pair of a few tries: preemption can't widen it */
+static void tsc_and_clock_best(uint64_t *ticks, int64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        uint64_t t, w;
+        int64_t n;
+
+        tsc_and_clock(&t, &n, &w);
+        if (w < best) {
+            best = w;
+            *ticks = t;
+            *ns = n;
+        }
+    }
+}
+
 static uint64_t calibrate_tsc_hz(void)
 {
-    struct timespec t0, t1;
     uint64_t c0, c1;
-    int64_t ns;
+    int64_t t0, t1;
 
-    clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
-    c0 = cpu_get_host_ticks();
+    tsc_and_clock_best(&c0, &t0);
     g_usleep(20000);
-    clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
-    c1 = cpu_get_host_ticks();
-    ns = (t1.tv_sec - t0.tv_sec) * NANOSECONDS_PER_SECOND +
-         (t1.tv_nsec - t0.tv_nsec);
-    return ns > 0 ? muldiv64(c1 - c0, NANOSECONDS_PER_SECOND, ns) : 0;
+    tsc_and_clock_best(&c1, &t1);
+    return t1 > t0 ? muldiv64(c1 - c0, NANOSECONDS_PER_SECOND, t1 - t0) : 0;
 }
 
 static uint64_t scale_ticks(const HvTscClock *c, uint64_t ticks)
@@ -388,10 +436,34 @@ static int hyperv_partition_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static int hyperv_tsc_clock_pre_save(void *opaque)
+{
+    uint64_t ticks = cpus_get_elapsed_ticks();
+
+    /* Save the guest TSC itself, not a base in this host's tick units */
+    seqlock_write_begin(&hv_tsc_lock);
+    hv_tsc.guest_base = scale_ticks(&hv_tsc, ticks);
+    hv_tsc.host_base = ticks;
+    seqlock_write_end(&hv_tsc_lock);
+    return 0;
+}
+
+static int hyperv_tsc_clock_post_load(void *opaque, int version_id)
+{
+    /*
+     * Go on from the saved guest TSC in this host's ticks, which need not
+     * continue the source's (loadvm: they have moved on since savevm).
+     */
+    hv_tsc.host_base = cpus_get_elapsed_ticks();
+    return 0;
+}
+
 static const VMStateDescription vmstate_hyperv_tsc_clock = {
     .name = "hyperv-tcg-tsc-clock",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = hyperv_tsc_clock_pre_save,
+    .post_load = hyperv_tsc_clock_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(host_base, HvTscClock),
         VMSTATE_UINT64(guest_base, HvTscClock),
@@ -430,32 +502,11 @@ static bool hyperv_tcg_vp_needed(void *opaque)
     return hyperv_tcg_active(opaque);
 }
 
-static int hyperv_tcg_vp_pre_save(void *opaque)
-{
-    X86CPU *cpu = opaque;
-
-    cpu->hyperv_runtime_ns = vcpu_thread_ns(cpu) +
-                             cpu->hyperv_runtime_offset_ns;
-    return 0;
-}
-
-static int hyperv_tcg_vp_post_load(void *opaque, int version_id)
-{
-    X86CPU *cpu = opaque;
-
-    /* VP runtime continues from the source's value */
-    cpu->hyperv_runtime_offset_ns = cpu->hyperv_runtime_ns -
-                                    vcpu_thread_ns(cpu);
-    return 0;
-}
-
 const VMStateDescription vmstate_hyperv_tcg_vp = {
     .name = "cpu/hyperv-tcg-vp",
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = hyperv_tcg_vp_needed,
-    .pre_save = hyperv_tcg_vp_pre_save,
-    .post_load = hyperv_tcg_vp_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(hyperv_vp.vp_index, X86CPU),
         VMSTATE_UINT64(hyperv_vp.vapic_assist, X86CPU),
@@ -464,6 +515,16 @@ const VMStateDescription vmstate_hyperv_tcg_vp = {
     }
 };
 
+static bool cpu_is_vendor(X86CPU *cpu, const char *vendor)
+{
+    uint32_t regs[3];
+
+    memcpy(regs, vendor, sizeof(regs));
+    return cpu->env.cpuid_vendor1 == regs[0] &&
+           cpu->env.cpuid_vendor2 == regs[1] &&
+           cpu->env.cpuid_vendor3 == regs[2];
+}
+
 static void hyperv_tcg_partition_create(X86CPU *cpu)
 {
     HvConfig cfg;
@@ -471,7 +532,9 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hyperv_cpu_get_config(cpu, &cfg);
     memset(&hv_partition, 0, sizeof(hv_partition));
 
-    host_tsc_hz = calibrate_tsc_hz();
+    /* With icount, cpu_get_tsc() counts virtual nanoseconds */
+    host_tsc_hz = icount_enabled() ? NANOSECONDS_PER_SECOND
+                                   : calibrate_tsc_hz();
     hv_tsc_target_hz = cpu->hyperv_tcg_tsc_hz ? cpu->hyperv_tcg_tsc_hz
                                                : host_tsc_hz;
     seqlock_init(&hv_tsc_lock);
@@ -480,7 +543,9 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hv_tsc.hz = hv_tsc_target_hz;
     hv_partition.features = cpu->hyperv_features;
     hv_partition.spinlock_attempts = cfg.spinlock_attempts;
-    hv_partition.vmmcall = IS_AMD_CPU(&cpu->env);
+    /* AMD and its Hygon derivative call with VMMCALL, Intel with VMCALL */
+    hv_partition.vmmcall = IS_AMD_CPU(&cpu->env) ||
+                           cpu_is_vendor(cpu, CPUID_VENDOR_HYGON);
 
     hv_ops = (HvOps) {
         .read_gpa = tcg_read_gpa,
@@ -522,7 +587,8 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
     hv_ops.n_vps++;
     /* VP index = vCPU index, as hyperv_vp_index() has it under KVM */
     hv_vp_reset(&cpu->hyperv_vp, CPU(cpu)->cpu_index);
-    cpu->hyperv_runtime_offset_ns = -vcpu_thread_ns(cpu);
+    cpu->hyperv_runtime_ns = 0;
+    cpu->hyperv_runtime_entry_ns = 0;
 }
 
 bool hyperv_tcg_active(X86CPU *cpu)

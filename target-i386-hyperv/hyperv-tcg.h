@@ -17,6 +17,10 @@ typedef struct VMStateDescription VMStateDescription;
 /* Set up @cpu's VP (and the partition, for the first vCPU) at realize */
 void hyperv_tcg_vcpu_realize(X86CPU *cpu);
 
+/* cpu_exec() enters / leaves guest code on @cpu (VP runtime accounting) */
+void hyperv_tcg_exec_enter(X86CPU *cpu);
+void hyperv_tcg_exec_exit(X86CPU *cpu);
+
 /* Does the TCG backend serve Hyper-V to @cpu's guest? */
 bool hyperv_tcg_active(X86CPU *cpu);
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include "qemu/bswap.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "hv-harness.h"
 
 #define HV_GUEST_DEFAULT_TIMEOUT_S  30
@@ -27,6 +28,11 @@ struct HvGuest {
     HvGuestResults results;
     HvGuestRecord *records;
     unsigned int nr_records;
+    /* For hv_guest_wait() and hv_guest_migrate() */
+    char *qemu_args;
+    int timeout_ms;
+    /* hv_guest_snapshot_save(): the qcow2 image that holds snapshots */
+    char *snapshot_path;
 };
 
 static const char *const fault_names[32] = {
@@ -270,7 +276,7 @@ static char *hv_guest_stopped_state(HvGuest *g)
     return status;
 }
 
-HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
+HvGuest *hv_guest_launch(const HvGuestOptions *opts)
 {
     HvGuest *g = g_new0(HvGuest, 1);
     const char *payload = hv_guest_payload();
@@ -282,10 +288,8 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
     g_autofree char *append = NULL;
     g_autofree char *append_quoted = NULL;
     g_autofree char *args = NULL;
-    g_autofree char *stop_reason = NULL;
     g_autofree char *firmware_args = hv_firmware_args();
-    gint64 deadline;
-    int fd, polls = 0;
+    int fd;
 
     g_assert(opts->cpu && opts->test);
     if (!g_file_test(payload, G_FILE_TEST_EXISTS)) {
@@ -321,7 +325,7 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
      */
     args = g_strdup_printf("-accel %s -machine %s -cpu %s -smp %d -m %s "
                            "-nodefaults -kernel %s -append %s "
-                           "-chardev file,id=hvdbg,path=%s "
+                           "-chardev file,id=hvdbg,path=%s,append=on "
                            "-device isa-debugcon,iobase=0x%x,chardev=hvdbg "
                            "-action reboot=shutdown,shutdown=pause%s %s %s",
                            accel, machine, opts->cpu, smp,
@@ -330,14 +334,33 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
                            firmware_args, opts->qemu_args ?: "",
                            env_args ?: "");
     g->qts = qtest_init(args);
+    g->qemu_args = g_steal_pointer(&args);
+    g->timeout_ms = timeout_ms;
+    return g;
+}
+
+void hv_guest_wait(HvGuest *g)
+{
+    const char *payload = hv_guest_payload();
+    int timeout_ms = g->timeout_ms;
+    g_autofree char *stop_reason = NULL;
+    gint64 deadline;
+    int polls = 0;
 
     deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
-        uint64_t magic = qtest_readq(g->qts, HV_GUEST_RESULTS_GPA +
-                                     offsetof(HvGuestResults, magic));
-        uint32_t state = qtest_readl(g->qts, HV_GUEST_RESULTS_GPA +
-                                     offsetof(HvGuestResults, state));
+        uint64_t magic;
+        uint32_t state;
 
+        /* Talking to a QEMU that exited would kill us with SIGPIPE */
+        if (!qtest_probe_child(g->qts)) {
+            stop_reason = g_strdup("QEMU exited");
+            break;
+        }
+        magic = qtest_readq(g->qts, HV_GUEST_RESULTS_GPA +
+                            offsetof(HvGuestResults, magic));
+        state = qtest_readl(g->qts, HV_GUEST_RESULTS_GPA +
+                            offsetof(HvGuestResults, state));
         if (magic == HV_GUEST_RESULTS_MAGIC &&
             (state == HV_GUEST_STATE_PASSED ||
              state == HV_GUEST_STATE_FAILED)) {
@@ -381,6 +404,13 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
         g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,
                             msg);
     }
+}
+
+HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
+{
+    HvGuest *g = hv_guest_launch(opts);
+
+    hv_guest_wait(g);
     return g;
 }
 
@@ -408,6 +438,11 @@ void hv_guest_stop(HvGuest *g)
     if (g->debug_path) {
         unlink(g->debug_path);
     }
+    if (g->snapshot_path) {
+        unlink(g->snapshot_path);
+    }
+    g_free(g->snapshot_path);
+    g_free(g->qemu_args);
     g_free(g->debug_path);
     g_free(g->debug_output);
     g_free(g->describe);
@@ -878,5 +913,314 @@ void hv_check_qemu_accepts(const char *file, int line, const char *func,
                             cpu_opts, extra_args ?: "", status, output);
 
         g_assertion_message(G_LOG_DOMAIN, file, line, func, msg);
+    }
+}
+
+/* ---- Acting on a running guest: records, migration, snapshots --------- */
+
+const HvGuestRecord *hv_guest_wait_record(HvGuest *g, const char *fmt, ...)
+{
+    g_autofree char *name = NULL;
+    g_autofree char *why = NULL;
+    gint64 deadline = g_get_monotonic_time() +
+                      (gint64)g->timeout_ms * 1000;
+    const HvGuestRecord *r;
+    va_list ap;
+    int polls = 0;
+
+    va_start(ap, fmt);
+    name = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+
+    for (;;) {
+        if (!qtest_probe_child(g->qts)) {
+            why = g_strdup("QEMU exited");
+            break;
+        }
+        hv_guest_read_results(g);
+        r = hv_guest_find(g, name);
+        if (r) {
+            return r;
+        }
+        if (hv_guest_state(g) == HV_GUEST_STATE_PASSED ||
+            hv_guest_state(g) == HV_GUEST_STATE_FAILED) {
+            why = g_strdup("the guest finished without it");
+            break;
+        }
+        if (++polls % HV_RUNSTATE_POLLS == 0) {
+            why = hv_guest_stopped_state(g);
+            if (why) {
+                break;
+            }
+        }
+        if (g_get_monotonic_time() > deadline) {
+            why = g_strdup_printf("not there after %d ms", g->timeout_ms);
+            break;
+        }
+        g_usleep(HV_POLL_INTERVAL_US);
+    }
+
+    {
+        g_autofree char *report = hv_guest_report(g);
+        g_autofree char *msg = g_strdup_printf("waiting for record %s: %s\n"
+                                               "  %s", name, why, report);
+
+        g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,
+                            msg);
+    }
+    return NULL;
+}
+
+/*
+ * Polls the "status" of query-migrate on @qts until it is "completed"
+ * (true) or "failed"/"cancelled" or @timeout_ms pass (false; *@why says
+ * what happened).
+ */
+static bool hv_wait_migration(QTestState *qts, int timeout_ms, char **why)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = ret ? qdict_get_try_str(ret, "status") : NULL;
+
+        if (status && !strcmp(status, "completed")) {
+            qobject_unref(rsp);
+            return true;
+        }
+        if (!ret || (status && (!strcmp(status, "failed") ||
+                                !strcmp(status, "cancelled")))) {
+            const char *desc = ret ? qdict_get_try_str(ret, "error-desc")
+                                   : NULL;
+
+            *why = g_strdup_printf("migration %s: %s",
+                                   status ?: "query failed",
+                                   desc ?: "no error-desc");
+            qobject_unref(rsp);
+            return false;
+        }
+        qobject_unref(rsp);
+        if (g_get_monotonic_time() > deadline) {
+            *why = g_strdup_printf("migration not completed after %d ms "
+                                   "(status %s)", timeout_ms,
+                                   status ?: "none");
+            return false;
+        }
+        g_usleep(HV_POLL_INTERVAL_US);
+    }
+}
+
+/* Waits until QEMU runs the guest again (e.g. after incoming migration) */
+static bool hv_wait_running(HvGuest *g, int timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    for (;;) {
+        g_autofree char *stopped = hv_guest_stopped_state(g);
+
+        if (!stopped) {
+            return true;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(HV_POLL_INTERVAL_US);
+    }
+}
+
+void hv_guest_migrate(HvGuest *g)
+{
+    hv_guest_migrate_args(g, NULL);
+}
+
+void hv_guest_migrate_args(HvGuest *g, const char *dst_args)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *why = NULL;
+    char *describe;
+    int fd;
+
+    fd = g_file_open_tmp("hv-migrate-XXXXXX.bin", &path, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    uri = g_strdup_printf("file:%s", path);
+
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    if (!hv_wait_migration(g->qts, g->timeout_ms, &why)) {
+        unlink(path);
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g, "outgoing %s", why);
+        return;
+    }
+    qtest_quit(g->qts);
+    g->qts = NULL;
+
+    /* The same machine, waiting for the state in the file */
+    args = g_strdup_printf("%s %s -incoming defer", g->qemu_args,
+                           dst_args ?: "");
+    g->qts = qtest_init(args);
+    describe = g_strdup_printf("%s, migrated through %s%s%s", g->describe,
+                               uri, dst_args ? " to " : "", dst_args ?: "");
+    g_free(g->describe);
+    g->describe = describe;
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", uri);
+    if (!hv_wait_migration(g->qts, g->timeout_ms, &why)) {
+        unlink(path);
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g, "incoming %s", why);
+        return;
+    }
+    unlink(path);
+    if (!hv_wait_running(g, g->timeout_ms)) {
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g,
+                      "the guest did not run after the incoming migration");
+    }
+}
+
+/*
+ * Waits for block job @id to conclude and dismisses it.  Returns NULL on
+ * success, else the job's error (g_free it).
+ */
+static char *hv_wait_job(QTestState *qts, const char *id, int timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-jobs' }");
+        QList *jobs = qdict_get_qlist(rsp, "return");
+        const QListEntry *e;
+        char *error = NULL;
+        bool done = false;
+
+        for (e = jobs ? qlist_first(jobs) : NULL; e; e = qlist_next(e)) {
+            QDict *job = qobject_to(QDict, qlist_entry_obj(e));
+
+            if (job && !strcmp(qdict_get_try_str(job, "id") ?: "", id) &&
+                !strcmp(qdict_get_try_str(job, "status") ?: "",
+                        "concluded")) {
+                done = true;
+                if (qdict_haskey(job, "error")) {
+                    error = g_strdup(qdict_get_str(job, "error"));
+                }
+            }
+        }
+        qobject_unref(rsp);
+        if (done) {
+            qtest_qmp_assert_success(qts, "{ 'execute': 'job-dismiss', "
+                                     "'arguments': { 'id': %s } }", id);
+            return error;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            return g_strdup_printf("job %s did not conclude within %d ms",
+                                   id, timeout_ms);
+        }
+        g_usleep(HV_POLL_INTERVAL_US);
+    }
+}
+
+/*
+ * Snapshots need a qcow2 image.  QEMU creates it itself (blockdev-create),
+ * so no qemu-img is needed: a "file" node on an empty temporary file, a
+ * qcow2 format created on it, and a qcow2 node "hv-snap" on top.
+ */
+#define HV_SNAPSHOT_NODE        "hv-snap"
+#define HV_SNAPSHOT_FILE_NODE   "hv-snap-file"
+#define HV_SNAPSHOT_IMAGE_SIZE  (1024 * 1024)
+
+static bool hv_snapshot_disk(HvGuest *g, char **why)
+{
+    g_autofree char *path = NULL;
+    QDict *rsp;
+    int fd;
+
+    if (g->snapshot_path) {
+        return true;
+    }
+    fd = g_file_open_tmp("hv-snapshot-XXXXXX.qcow2", &path, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+
+    rsp = qtest_qmp(g->qts, "{ 'execute': 'blockdev-add', 'arguments': {"
+                    " 'driver': 'file', 'node-name': %s,"
+                    " 'filename': %s } }", HV_SNAPSHOT_FILE_NODE, path);
+    if (!qdict_haskey(rsp, "return")) {
+        *why = g_strdup_printf("blockdev-add file: %s",
+                               qdict_get_try_str(qdict_get_qdict(rsp, "error"),
+                                                 "desc") ?: "?");
+        qobject_unref(rsp);
+        unlink(path);
+        return false;
+    }
+    qobject_unref(rsp);
+    rsp = qtest_qmp(g->qts, "{ 'execute': 'blockdev-create', 'arguments': {"
+                    " 'job-id': 'hv-snap-create', 'options': {"
+                    " 'driver': 'qcow2', 'file': %s, 'size': %d } } }",
+                    HV_SNAPSHOT_FILE_NODE, HV_SNAPSHOT_IMAGE_SIZE);
+    if (!qdict_haskey(rsp, "return")) {
+        *why = g_strdup_printf("blockdev-create qcow2: %s",
+                               qdict_get_try_str(qdict_get_qdict(rsp, "error"),
+                                                 "desc") ?: "?");
+        qobject_unref(rsp);
+        unlink(path);
+        return false;
+    }
+    qobject_unref(rsp);
+    *why = hv_wait_job(g->qts, "hv-snap-create", g->timeout_ms);
+    if (*why) {
+        unlink(path);
+        return false;
+    }
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'blockdev-add', "
+                             "'arguments': { 'driver': 'qcow2', "
+                             "'node-name': %s, 'file': %s } }",
+                             HV_SNAPSHOT_NODE, HV_SNAPSHOT_FILE_NODE);
+    g->snapshot_path = g_steal_pointer(&path);
+    return true;
+}
+
+bool hv_guest_snapshot_save(HvGuest *g, const char *tag)
+{
+    g_autofree char *why = NULL;
+
+    if (!hv_snapshot_disk(g, &why)) {
+        g_test_message("no snapshot image: %s", why);
+        return false;
+    }
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'snapshot-save', "
+                             "'arguments': { 'job-id': 'hv-snap-save', "
+                             "'tag': %s, 'vmstate': %s, "
+                             "'devices': [ %s ] } }", tag,
+                             HV_SNAPSHOT_NODE, HV_SNAPSHOT_NODE);
+    why = hv_wait_job(g->qts, "hv-snap-save", g->timeout_ms);
+    if (why) {
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g, "snapshot-save %s: "
+                      "%s", tag, why);
+        return false;
+    }
+    return true;
+}
+
+void hv_guest_snapshot_load(HvGuest *g, const char *tag)
+{
+    g_autofree char *why = NULL;
+
+    g_assert(g->snapshot_path);
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'snapshot-load', "
+                             "'arguments': { 'job-id': 'hv-snap-load', "
+                             "'tag': %s, 'vmstate': %s, "
+                             "'devices': [ %s ] } }", tag,
+                             HV_SNAPSHOT_NODE, HV_SNAPSHOT_NODE);
+    why = hv_wait_job(g->qts, "hv-snap-load", g->timeout_ms);
+    if (why) {
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g, "snapshot-load %s: "
+                      "%s", tag, why);
+        return;
+    }
+    if (!hv_wait_running(g, g->timeout_ms)) {
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g,
+                      "the guest did not run after snapshot-load %s", tag);
     }
 }

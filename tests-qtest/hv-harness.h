@@ -56,6 +56,51 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts);
 void hv_guest_stop(HvGuest *g);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvGuest, hv_guest_stop)
 
+/*
+ * hv_guest_start_opts() in two steps, for tests that act on the guest
+ * while it runs: hv_guest_launch() returns as soon as QEMU is up, and
+ * hv_guest_wait() waits for the guest to finish and reports as
+ * hv_guest_start() does.
+ */
+HvGuest *hv_guest_launch(const HvGuestOptions *opts);
+void hv_guest_wait(HvGuest *g);
+
+/*
+ * Waits until the running guest has committed a record called @fmt...
+ * (printf-style) and returns it; fails the test (returns NULL) when the
+ * guest finishes or stops first, or after the guest's timeout.  The
+ * record is valid until the next call that reads the results again.
+ * With guest/hv-time.h's mailbox_announce(), the guest tells the qtest
+ * where to qtest_writel() to make it go on.
+ */
+const HvGuestRecord *hv_guest_wait_record(HvGuest *g, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+/*
+ * Migrates the running guest: QMP "migrate" to a temporary file: URI,
+ * quits the source once the migration completed, starts the same QEMU
+ * command line with "-incoming defer", loads the file with
+ * "migrate-incoming" and waits until the guest runs again.  Afterwards
+ * hv_guest_qts() is the new QEMU, and hv_guest_wait() and the other
+ * functions poll the guest there.  The debug output file carries on.
+ */
+void hv_guest_migrate(HvGuest *g);
+/*
+ * The same, with @dst_args appended to the destination's command line,
+ * e.g. "-cpu ..." (the last -cpu wins) for a destination that differs.
+ */
+void hv_guest_migrate_args(HvGuest *g, const char *dst_args);
+
+/*
+ * Snapshots of the running guest (savevm/loadvm, as the QMP jobs
+ * snapshot-save and snapshot-load).  The first save makes QEMU create a
+ * qcow2 image for them (blockdev-create: no qemu-img needed); false when
+ * that fails, e.g. without qcow2 support (the test should skip).  Both
+ * leave the guest running.
+ */
+bool hv_guest_snapshot_save(HvGuest *g, const char *tag);
+void hv_guest_snapshot_load(HvGuest *g, const char *tag);
+
 /* The payload that hv_guest_start() boots. */
 const char *hv_guest_payload(void);
 

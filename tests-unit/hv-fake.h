@@ -6,8 +6,11 @@
  * HvOps backed by a few MiB of fake guest RAM with an MMIO hole, a clock
  * and a TSC the test steps by hand, and recorders for everything the core
  * asks the machine to do (TLB flushes, IPIs, EOI/ICR/TPR, reset, crash,
- * spin-wait yields).  Every guest memory access is logged, so a test can
- * check that the core touched exactly the bytes the TLFS lets it touch.
+ * spin-wait yields, SynIC interrupts, page updates and acknowledgements).
+ * Every guest memory access is logged, so a test can check that the core
+ * touched exactly the bytes the TLFS lets it touch.  The synthetic timers
+ * run on a fake timer queue: fake_run_until() moves the reference time
+ * forward and fires what falls due, in order.
  */
 
 #ifndef TESTS_UNIT_HV_FAKE_H
@@ -24,21 +27,39 @@
 
 #define FAKE_LOG_MAX        64
 #define FAKE_MAX_GVAS       512
+#define FAKE_IRQ_LOG_MAX    64
+#define FAKE_VPS            4
 
 typedef struct FakeAccess {
     uint64_t gpa;
     uint64_t len;
     uint8_t data[24];       /* the first bytes written (writes only) */
+    unsigned seq;           /* order among all reads and writes */
 } FakeAccess;
+
+/* An interrupt the core raised through sint_deliver */
+typedef struct FakeIrq {
+    HvVp *vp;
+    uint8_t vector;
+    bool auto_eoi;
+} FakeIrq;
+
+/* The host timer behind one synthetic timer */
+typedef struct FakeTimer {
+    bool armed;
+    uint64_t exp_time;          /* reference time it was armed for */
+    unsigned arm_count;
+    unsigned cancel_count;
+} FakeTimer;
 
 typedef struct Fake {
     uint8_t *ram;
     HvOps ops;
     HvPartition part;
-    HvVp vp[4];
+    HvVp vp[FAKE_VPS];
 
     /* Every guest memory access the core made, in order */
-    unsigned n_reads, n_writes;
+    unsigned n_reads, n_writes, n_accesses;
     FakeAccess reads[FAKE_LOG_MAX];
     FakeAccess writes[FAKE_LOG_MAX];
 
@@ -71,6 +92,30 @@ typedef struct Fake {
 
     unsigned spin_count;
     HvVp *spin_caller;
+
+    /* sint_deliver: every interrupt, the first FAKE_IRQ_LOG_MAX logged */
+    unsigned irq_count;
+    FakeIrq irqs[FAKE_IRQ_LOG_MAX];
+    FakeIrq last_irq;
+
+    /* synic_update, and what the VP and the write log held at the time */
+    unsigned synic_update_count;
+    HvVp *synic_update_vp;
+    uint64_t synic_update_simp;
+    uint64_t synic_update_siefp;
+    uint64_t synic_update_scontrol;
+    unsigned synic_update_n_writes;
+
+    /* sint_ack, per SINT */
+    unsigned sint_ack_count;
+    unsigned sint_acks[HV_SINT_COUNT];
+    HvVp *sint_ack_vp;
+
+    /* fetch_or_gpa8 (only when a test installs fake_fetch_or_gpa8) */
+    unsigned fetch_or_count;
+
+    FakeTimer timers[FAKE_VPS][HV_STIMER_COUNT];
+    unsigned timers_fired;
 } Fake;
 
 static inline bool fake_is_ram(uint64_t gpa, uint64_t len)
@@ -89,8 +134,10 @@ static inline bool fake_read_gpa(void *opaque, uint64_t gpa, void *buf,
     if (f->n_reads < FAKE_LOG_MAX) {
         f->reads[f->n_reads].gpa = gpa;
         f->reads[f->n_reads].len = len;
+        f->reads[f->n_reads].seq = f->n_accesses;
     }
     f->n_reads++;
+    f->n_accesses++;
     if (!fake_is_ram(gpa, len)) {
         return false;
     }
@@ -108,9 +155,11 @@ static inline bool fake_write_gpa(void *opaque, uint64_t gpa,
 
         a->gpa = gpa;
         a->len = len;
+        a->seq = f->n_accesses;
         memcpy(a->data, buf, MIN(len, sizeof(a->data)));
     }
     f->n_writes++;
+    f->n_accesses++;
     if (!fake_is_ram(gpa, len)) {
         return false;
     }
@@ -226,6 +275,87 @@ static inline void fake_long_spin_wait(void *opaque, HvVp *caller)
     f->spin_caller = caller;
 }
 
+static inline unsigned fake_vp_num(Fake *f, HvVp *vp)
+{
+    g_assert_true(vp >= f->vp && vp < f->vp + FAKE_VPS);
+    return vp - f->vp;
+}
+
+static inline void fake_sint_deliver(void *opaque, HvVp *vp, uint8_t vector,
+                                     bool auto_eoi)
+{
+    Fake *f = opaque;
+    FakeIrq irq = { .vp = vp, .vector = vector, .auto_eoi = auto_eoi };
+
+    if (f->irq_count < FAKE_IRQ_LOG_MAX) {
+        f->irqs[f->irq_count] = irq;
+    }
+    f->irq_count++;
+    f->last_irq = irq;
+}
+
+static inline void fake_synic_update(void *opaque, HvVp *vp)
+{
+    Fake *f = opaque;
+
+    f->synic_update_count++;
+    f->synic_update_vp = vp;
+    f->synic_update_simp = vp->simp;
+    f->synic_update_siefp = vp->siefp;
+    f->synic_update_scontrol = vp->scontrol;
+    f->synic_update_n_writes = f->n_writes;
+}
+
+static inline void fake_sint_ack(void *opaque, HvVp *vp, uint32_t sint)
+{
+    Fake *f = opaque;
+
+    g_assert_cmpuint(sint, <, HV_SINT_COUNT);
+    f->sint_ack_count++;
+    f->sint_ack_vp = vp;
+    if (sint < HV_SINT_COUNT) {
+        f->sint_acks[sint]++;
+    }
+}
+
+static inline void fake_stimer_arm(void *opaque, HvVp *vp, unsigned index,
+                                   uint64_t exp_time)
+{
+    Fake *f = opaque;
+    FakeTimer *t;
+
+    g_assert_cmpuint(index, <, HV_STIMER_COUNT);
+    t = &f->timers[fake_vp_num(f, vp)][index % HV_STIMER_COUNT];
+    t->armed = true;
+    t->exp_time = exp_time;
+    t->arm_count++;
+}
+
+static inline void fake_stimer_cancel(void *opaque, HvVp *vp, unsigned index)
+{
+    Fake *f = opaque;
+    FakeTimer *t;
+
+    g_assert_cmpuint(index, <, HV_STIMER_COUNT);
+    t = &f->timers[fake_vp_num(f, vp)][index % HV_STIMER_COUNT];
+    t->armed = false;
+    t->cancel_count++;
+}
+
+static inline bool fake_fetch_or_gpa8(void *opaque, uint64_t gpa,
+                                      uint8_t bits, uint8_t *old)
+{
+    Fake *f = opaque;
+
+    f->fetch_or_count++;
+    if (!fake_is_ram(gpa, 1)) {
+        return false;
+    }
+    *old = f->ram[gpa];
+    f->ram[gpa] |= bits;
+    return true;
+}
+
 /*
  * A partition with @features (HV_FEAT_BIT()s), @n_vps VPs, 2.5 GHz TSC and
  * 200 MHz APIC timer, reset at clock 0.  The first four VPs are in vp[].
@@ -258,11 +388,16 @@ static inline Fake *fake_new(uint64_t features, uint32_t n_vps)
         .send_ipi = fake_send_ipi,
         .long_spin_wait = fake_long_spin_wait,
         .n_vps = n_vps,
+        .sint_deliver = fake_sint_deliver,
+        .synic_update = fake_synic_update,
+        .sint_ack = fake_sint_ack,
+        .stimer_arm = fake_stimer_arm,
+        .stimer_cancel = fake_stimer_cancel,
     };
     f->part.features = features;
     f->part.spinlock_attempts = 0xffffffff;
     hv_partition_reset(&f->part, &f->ops);
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < FAKE_VPS; i++) {
         hv_vp_reset(&f->vp[i], i);
     }
     return f;
@@ -279,6 +414,7 @@ static inline void fake_clear_log(Fake *f)
 {
     f->n_reads = 0;
     f->n_writes = 0;
+    f->n_accesses = 0;
 }
 
 /* Little-endian guest memory accessors, independent of the core's */
@@ -306,7 +442,92 @@ static inline uint64_t fake_get64(Fake *f, uint64_t gpa)
 
 static inline uint32_t fake_get32(Fake *f, uint64_t gpa)
 {
-    return (uint32_t)fake_get64(f, gpa);
+    g_assert(fake_is_ram(gpa, 4));
+    return f->ram[gpa] | f->ram[gpa + 1] << 8 | f->ram[gpa + 2] << 16 |
+           (uint32_t)f->ram[gpa + 3] << 24;
+}
+
+static inline void fake_put32(Fake *f, uint64_t gpa, uint32_t v)
+{
+    int i;
+
+    g_assert(fake_is_ram(gpa, 4));
+    for (i = 0; i < 4; i++) {
+        f->ram[gpa + i] = v >> (8 * i);
+    }
+}
+
+/*
+ * The fake timer queue.  The reference time is the clock's while the TSC
+ * page is off (clock_ns / 100 + the partition's offset).
+ */
+static inline uint64_t fake_ref_time(Fake *f)
+{
+    return hv_ref_time(&f->part, &f->vp[0], &f->ops);
+}
+
+static inline void fake_set_ref_time(Fake *f, uint64_t t)
+{
+    g_assert_false(f->part.reference_tsc & 1);
+    f->clock_ns = (int64_t)(t - (uint64_t)f->part.ref_time_offset) * 100;
+}
+
+/* The armed timer that expires first (lowest VP, then index, on a tie) */
+static inline FakeTimer *fake_next_timer(Fake *f, unsigned *vp,
+                                         unsigned *index)
+{
+    FakeTimer *best = NULL;
+    unsigned v, i;
+
+    for (v = 0; v < FAKE_VPS; v++) {
+        for (i = 0; i < HV_STIMER_COUNT; i++) {
+            FakeTimer *t = &f->timers[v][i];
+
+            if (t->armed && (!best || t->exp_time < best->exp_time)) {
+                best = t;
+                *vp = v;
+                *index = i;
+            }
+        }
+    }
+    return best;
+}
+
+/* What the guest does after each timer that fired (may be NULL) */
+typedef void FakeGuestFn(Fake *f, void *opaque);
+
+/*
+ * Move the reference time forward to @t, firing every timer that falls due
+ * on the way at its expiration time, in order (one already due fires at
+ * the current time), and calling @guest after each.  Returns the number
+ * of timers fired.
+ */
+static inline unsigned fake_run_until(Fake *f, uint64_t t,
+                                      FakeGuestFn *guest, void *opaque)
+{
+    unsigned fired = 0, v, i;
+    FakeTimer *timer;
+
+    while ((timer = fake_next_timer(f, &v, &i)) && timer->exp_time <= t) {
+        if (timer->exp_time > fake_ref_time(f)) {
+            fake_set_ref_time(f, timer->exp_time);
+        }
+        timer->armed = false;
+        hv_stimer_expired(&f->part, &f->vp[v], &f->ops, i);
+        fired++;
+        f->timers_fired++;
+        if (guest) {
+            guest(f, opaque);
+        }
+        if (fired > 10000000) {
+            g_test_fail_printf("timers keep firing at %" PRIu64, t);
+            break;
+        }
+    }
+    if (t > fake_ref_time(f)) {
+        fake_set_ref_time(f, t);
+    }
+    return fired;
 }
 
 /* Compare two 64-bit values, naming them on a mismatch */

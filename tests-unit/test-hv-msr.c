@@ -158,12 +158,15 @@ static void test_base_msrs(void)
     fake_free(f);
 }
 
-/* SynIC, synthetic timer and debugger MSRs: not implemented yet, #GP */
+/*
+ * Synthetic debugger MSRs: not implemented yet, #GP.  (The SynIC and the
+ * synthetic timers are tested in test-hv-synic.c and test-hv-stimer.c.)
+ */
 static void test_unimplemented(void)
 {
     static const uint32_t msrs[] = {
-        0x40000080, 0x40000083, 0x40000090, 0x4000009f,
-        0x400000b0, 0x400000b7, 0x400000f1, 0x400000ff,
+        0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4, 0x400000f5,
+        0x400000ff,
     };
     Fake *off = fake_new(0, 1);
     Fake *on = fake_new(BIT64(F_SYNIC) | BIT64(F_STIMER) | BIT64(F_TIME) |
@@ -271,6 +274,11 @@ static void test_hypercall_msr_rules(void)
     check_hex64("HYPERCALL", rd_ok(f, 0x40000001), 0x3003);
     g_assert_true(hv_hypercalls_enabled(&f->part));
     g_assert_cmphex(f->ram[0x7000], ==, 0);
+
+    /* ...even clearing the guest OS ID, which unlocked would disable it */
+    g_assert_cmpint(wr(f, 0x40000000, 0), ==, HV_MSR_OK);
+    check_hex64("HYPERCALL", rd_ok(f, 0x40000001), 0x3003);
+    g_assert_true(hv_hypercalls_enabled(&f->part));
     fake_free(f);
 }
 
@@ -892,10 +900,12 @@ static uint64_t lcg_next(uint64_t *state)
 }
 
 /*
- * Random MSR accesses with the clock and TSC moving forward: never a
- * crash, never a guest memory read, writes only into the page the written
- * value names (hypercall, TSC and VP assist pages), and a reference time
- * that never goes backwards whatever the guest does to the TSC page.
+ * Random MSR accesses with the clock and TSC moving forward and the
+ * synthetic timers firing: never a crash, guest memory touched only in
+ * the page the written value names (hypercall, TSC, VP assist, SynIC
+ * pages) or, for a retried timer message, in the VP's message page, and a
+ * reference time that never goes backwards whatever the guest does to
+ * the TSC page.
  */
 static void test_random_access(void)
 {
@@ -907,12 +917,15 @@ static void test_random_access(void)
     unsigned n, k;
 
     for (n = 0; n < 100000; n++) {
-        uint64_t a = lcg_next(&rng), b = lcg_next(&rng), val;
+        uint64_t a = lcg_next(&rng), b = lcg_next(&rng), val, got;
         uint32_t msr;
         HvMsrResult res;
+        HvVp *vp;
 
         if (a & 1) {
             msr = 0x40000000 + (a >> 8) % 0x10a;
+        } else if (a & 2) {
+            msr = 0x40000080 + (a >> 8) % 0x38;     /* SynIC, timers */
         } else {
             msr = 0x40000000 + (a >> 8) % 0x30;
         }
@@ -933,22 +946,45 @@ static void test_random_access(void)
         }
         f->clock_ns += (a >> 50) & 0xffff;
         f->tsc += (b >> 44) & 0xfffff;
+        /* Synthetic timers that fell due fire (without moving the time) */
+        fake_run_until(f, hv_ref_time(&f->part, &f->vp[0], &f->ops), NULL,
+                       NULL);
 
+        vp = &f->vp[a >> 62];
         fake_clear_log(f);
         if ((a >> 6) & 1) {
-            res = hv_msr_read(&f->part, &f->vp[a >> 62], &f->ops, msr, &val);
+            res = hv_msr_read(&f->part, vp, &f->ops, msr, &got);
         } else {
-            res = hv_msr_write(&f->part, &f->vp[a >> 62], &f->ops, msr,
-                               val);
+            res = hv_msr_write(&f->part, vp, &f->ops, msr, val);
         }
         g_assert_true(res == HV_MSR_OK || res == HV_MSR_GP ||
                       res == HV_MSR_NOT_HYPERV);
-        g_assert_cmpuint(f->n_reads, ==, 0);
+        /*
+         * Memory is only touched by writes of the page MSRs (in the page
+         * the value names) and, when they may retry a queued timer
+         * message (SCONTROL, SIMP, EOM), in the VP's message page.
+         */
+        for (k = 0; k < f->n_reads && k < FAKE_LOG_MAX; k++) {
+            uint64_t page = vp->simp & ~0xfffull;
+
+            g_assert_true(msr == 0x40000080 || msr == 0x40000083 ||
+                          msr == 0x40000084);
+            g_assert_false((a >> 6) & 1);
+            g_assert_cmphex(f->reads[k].gpa, >=, page);
+            g_assert_cmphex(f->reads[k].gpa - page + f->reads[k].len,
+                            <=, 0x1000);
+        }
         for (k = 0; k < f->n_writes && k < FAKE_LOG_MAX; k++) {
             uint64_t page = val & ~0xfffull;
 
-            g_assert_true(msr == 0x40000001 || msr == 0x40000021 ||
-                          msr == 0x40000073);
+            g_assert_false((a >> 6) & 1);
+            if (msr == 0x40000080 || msr == 0x40000084) {
+                page = vp->simp & ~0xfffull;
+            } else {
+                g_assert_true(msr == 0x40000001 || msr == 0x40000021 ||
+                              msr == 0x40000073 || msr == 0x40000082 ||
+                              msr == 0x40000083);
+            }
             g_assert_cmphex(f->writes[k].gpa, >=, page);
             g_assert_cmphex(f->writes[k].gpa - page + f->writes[k].len,
                             <=, 0x1000);
@@ -963,6 +999,8 @@ static void test_random_access(void)
         }
         last = now;
     }
+    g_test_message("%u synthetic timer expirations, %u interrupts",
+                   f->timers_fired, f->irq_count);
     fake_free(f);
 }
 

@@ -798,6 +798,20 @@ static void handle_exception(GuestIrqFrame *f)
         f->rip = fixup;
         return;
     }
+    if (c->call_guard_rsp) {
+        /*
+         * Inside a page that hv_hypercall_page_call() called, or in user
+         * mode code entered the same way: back to the kernel.
+         */
+        c->fault_vector = f->vector;
+        c->fault_error_code = f->error_code;
+        f->rip = c->call_guard_rip;
+        f->rsp = c->call_guard_rsp;
+        f->cs = GUEST_CS64;
+        f->ss = GUEST_DS;
+        c->call_guard_rsp = 0;
+        return;
+    }
 
     if (c->exception_depth++) {
         /* Keep it simple: no locks, no records, just say it and stop. */
@@ -850,6 +864,105 @@ void idt_dispatch(GuestIrqFrame *f)
     if (!(irq_flags[vector] & IRQ_NO_EOI)) {
         apic_eoi();
     }
+}
+
+/* ---- Hypercalls ------------------------------------------------------ */
+
+bool hypercall_insn_is_vmmcall(void)
+{
+    CpuidResult r = cpuid(0, 0);
+
+    /* "AuthenticAMD" and "HygonGenuine" use VMMCALL */
+    return (r.ebx == 0x68747541 && r.edx == 0x69746e65 &&
+            r.ecx == 0x444d4163) ||
+           (r.ebx == 0x6f677948 && r.edx == 0x6e65476e &&
+            r.ecx == 0x656e6975);
+}
+
+void *hv_hypercall_page;
+
+uint8_t hv_hypercall_enable(void)
+{
+    void *page = alloc_pages(1);
+    uint64_t id;
+    uint8_t fault = rdmsr_safe(HV_X64_MSR_GUEST_OS_ID, &id);
+
+    if (fault == HV_GUEST_FAULT_NONE && !id) {
+        fault = wrmsr_safe(HV_X64_MSR_GUEST_OS_ID, HV_GUEST_OS_ID_LINUX);
+    }
+    if (fault == HV_GUEST_FAULT_NONE) {
+        fault = wrmsr_safe(HV_X64_MSR_HYPERCALL,
+                           (uintptr_t)page | HV_HYPERCALL_PAGE_ENABLE);
+    }
+    if (fault == HV_GUEST_FAULT_NONE) {
+        hv_hypercall_page = page;
+    }
+    return fault;
+}
+
+/*
+ * The guard: a fault at any RIP resumes at label 2 with the stack pointer
+ * of before the CALL (see handle_exception()).
+ */
+#define HV_CALL_ASM(loads)                                          \
+    loads                                                           \
+    "leaq 2f(%%rip), %%rax\n"                                       \
+    "movq %%rax, %%gs:%c[grip]\n"                                   \
+    "movq %%rsp, %%gs:%c[grsp]\n"                                   \
+    "xorl %%eax, %%eax\n"                                           \
+    "call *%[page]\n"                                               \
+    "2:\n"                                                          \
+    "movq $0, %%gs:%c[grsp]\n"
+
+uint8_t hv_hypercall_page_call(const void *page, uint64_t control,
+                               uint64_t rdx, uint64_t r8, uint64_t *result)
+{
+    register uint64_t r8_reg asm("r8") = r8;
+    uint64_t rax;
+
+    safe_insn_begin();
+    asm volatile(HV_CALL_ASM("")
+                 : "=&a"(rax), "+c"(control), "+d"(rdx), "+r"(r8_reg)
+                 : [page] "r"(page),
+                   [grip] "i"(offsetof(GuestCpu, call_guard_rip)),
+                   [grsp] "i"(offsetof(GuestCpu, call_guard_rsp))
+                 : "memory", "cc");
+    *result = rax;
+    return safe_insn_end();
+}
+
+uint8_t hv_hypercall_page_call_xmm(const void *page, uint64_t control,
+                                   uint64_t rdx, uint64_t r8,
+                                   const uint64_t *xmm, uint64_t *result)
+{
+    register uint64_t r8_reg asm("r8") = r8;
+    uint64_t rax;
+
+    /* No clobbers for XMM0-5: -mgeneral-regs-only code never uses them */
+    safe_insn_begin();
+    asm volatile(HV_CALL_ASM("movdqu 0(%[xmm]), %%xmm0\n"
+                             "movdqu 16(%[xmm]), %%xmm1\n"
+                             "movdqu 32(%[xmm]), %%xmm2\n"
+                             "movdqu 48(%[xmm]), %%xmm3\n"
+                             "movdqu 64(%[xmm]), %%xmm4\n"
+                             "movdqu 80(%[xmm]), %%xmm5\n")
+                 : "=&a"(rax), "+c"(control), "+d"(rdx), "+r"(r8_reg)
+                 : [page] "r"(page), [xmm] "r"(xmm),
+                   [grip] "i"(offsetof(GuestCpu, call_guard_rip)),
+                   [grsp] "i"(offsetof(GuestCpu, call_guard_rsp))
+                 : "memory", "cc");
+    *result = rax;
+    return safe_insn_end();
+}
+
+void sse_enable(void)
+{
+    uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+
+    cr0 = (cr0 & ~((1ull << 2) | (1ull << 3))) | (1ull << 1);  /* EM TS MP */
+    cr4 |= (1ull << 9) | (1ull << 10);              /* OSFXSR OSXMMEXCPT */
+    asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+    asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
 }
 
 /* ---- xAPIC ----------------------------------------------------------- */

@@ -323,6 +323,59 @@ static inline uint8_t hypercall_fast_safe(uint64_t control, uint64_t in1,
 }
 
 /*
+ * The Hyper-V hypercall page (TLFS "Establishing the Hypercall
+ * Interface"): the guest writes its OS identity, then the GPA of a page
+ * with the enable bit to HV_X64_MSR_HYPERCALL; the hypervisor fills the
+ * page with the hypercall instruction sequence, which the guest CALLs.
+ */
+#define HV_X64_MSR_GUEST_OS_ID      0x40000000
+#define HV_X64_MSR_HYPERCALL        0x40000001
+#define HV_HYPERCALL_PAGE_ENABLE    (1ull << 0)
+#define HV_HYPERCALL_PAGE_LOCKED    (1ull << 1)
+/* Open-source encoding: vendor 0x8100 (Linux), kernel 6.1.0, as Linux */
+#define HV_GUEST_OS_ID_LINUX        0x8100000601000000ull
+
+/* The page hv_hypercall_enable() set up, NULL before. */
+extern void *hv_hypercall_page;
+
+/*
+ * Writes HV_GUEST_OS_ID_LINUX to the guest OS ID MSR when it reads 0,
+ * then enables the hypercall page at a freshly allocated page, which
+ * becomes hv_hypercall_page.  Returns the vector of the first WRMSR that
+ * faulted, or HV_GUEST_FAULT_NONE.  Call it on one CPU: the MSRs are
+ * partition-wide.
+ */
+uint8_t hv_hypercall_enable(void);
+
+/*
+ * CALLs @page (a hypercall page) with RCX = @control, RDX = @rdx and R8 =
+ * @r8, and stores RAX in *@result.  An exception inside the page (#UD
+ * when hypercalls are off, say) returns here as with the *_safe()
+ * helpers: the vector is returned and *@result is 0.
+ */
+uint8_t hv_hypercall_page_call(const void *page, uint64_t control,
+                               uint64_t rdx, uint64_t r8, uint64_t *result);
+/*
+ * The same with XMM0-XMM5 loaded from @xmm (12 qwords, XMM0 low qword
+ * first), for XMM fast input.  The caller must have run sse_enable() on
+ * this CPU.  The runtime itself never touches XMM registers.
+ */
+uint8_t hv_hypercall_page_call_xmm(const void *page, uint64_t control,
+                                   uint64_t rdx, uint64_t r8,
+                                   const uint64_t *xmm, uint64_t *result);
+
+/* Through hv_hypercall_page. */
+static inline uint8_t hv_call(uint64_t control, uint64_t rdx, uint64_t r8,
+                              uint64_t *result)
+{
+    return hv_hypercall_page_call(hv_hypercall_page, control, rdx, r8,
+                                  result);
+}
+
+/* CR0.MP, CR4.OSFXSR and CR4.OSXMMEXCPT on this CPU: SSE works. */
+void sse_enable(void);
+
+/*
  * External interrupt handlers.  The runtime sends the xAPIC EOI after the
  * handler returns unless IRQ_NO_EOI is given (e.g. for a SINT with
  * AutoEOI).  Handlers run with interrupts disabled on the CPU that took
@@ -396,6 +449,14 @@ typedef struct GuestCpu {
     void *volatile work_arg;                /* written by the caller */
     volatile uint32_t work_seq;             /* bumped by the caller */
     volatile uint32_t work_done_seq;        /* bumped by the AP */
+    /*
+     * hv_hypercall_page_call(): where an exception inside the called page
+     * resumes (the stack pointer before the CALL; 0: no call running).
+     * The exception returns to GUEST_CS64 there, so code entered in user
+     * mode can use it too.
+     */
+    volatile uint64_t call_guard_rsp;       /* cleared by the handler */
+    volatile uint64_t call_guard_rip;       /* read by the handler */
 } GuestCpu;
 
 static inline GuestCpu *this_cpu(void)
@@ -522,6 +583,8 @@ typedef struct GuestTest {
 GUEST_NORETURN void cpu_park(void);
 
 extern const char ap_trampoline_start[], ap_trampoline_end[];
+/* The page tables: PML4[0] -> PDPT, PDPT[0..3] -> pd (4 GiB identity) */
+extern uint64_t pml4[512], pdpt[512], pd[4 * 512];
 /* 256 interrupt entry stubs, 16 bytes apart */
 extern const char isr_stubs[];
 
