@@ -408,6 +408,35 @@ static int hyperv_partition_pre_save(void *opaque)
     return 0;
 }
 
+/*
+ * An interrupt raised while an incoming migration is loading would be
+ * overwritten by the APIC state loaded after it: hold it until the VM
+ * runs.
+ */
+static struct {
+    bool pending;
+    HvVpSet set;
+    uint8_t vector;
+} hv_deferred_ipi;
+
+static void defer_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
+                      uint8_t vector)
+{
+    hv_deferred_ipi.pending = true;
+    hv_deferred_ipi.set = *set;
+    hv_deferred_ipi.vector = vector;
+}
+
+static void hyperv_tcg_vm_state_change(void *opaque, bool running,
+                                       RunState state)
+{
+    if (running && hv_deferred_ipi.pending) {
+        hv_deferred_ipi.pending = false;
+        tcg_send_ipi(NULL, NULL, &hv_deferred_ipi.set,
+                     hv_deferred_ipi.vector);
+    }
+}
+
 static int hyperv_partition_post_load(void *opaque, int version_id)
 {
     X86CPU *cpu = X86_CPU(first_cpu);
@@ -424,8 +453,11 @@ static int hyperv_partition_post_load(void *opaque, int version_id)
     hv_ops.tsc_frequency_msr_hz = 0;
     if (src_hz && (hv_tsc_target_hz > src_hz + src_hz / 4000 ||
                    hv_tsc_target_hz < src_hz - src_hz / 4000)) {
+        HvOps loading_ops = hv_ops;
+
+        loading_ops.send_ipi = defer_ipi;
         if (hv_tsc_frequency_changed(&hv_partition, &cpu->hyperv_vp,
-                                     &hv_ops)) {
+                                     &loading_ops)) {
             hv_ops.tsc_frequency_msr_hz = hv_tsc_target_hz;
         } else {
             set_guest_tsc_hz(hv_tsc_target_hz);
@@ -573,6 +605,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     vmstate_register(NULL, 0, &vmstate_hyperv_tsc_clock, &hv_tsc);
     vmstate_register(NULL, 0, &vmstate_hyperv_partition, &hv_partition);
     qemu_register_reset(hyperv_tcg_system_reset, NULL);
+    qemu_add_vm_change_state_handler(hyperv_tcg_vm_state_change, NULL);
     hv_partition_created = true;
 }
 

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest side of hv-reenlightenment-test.c: a guest that asked to be told
+ * about TSC frequency changes (HV_X64_MSR_REENLIGHTENMENT_CONTROL) and,
+ * optionally, to have the old frequency emulated until it has switched
+ * its clocks (HV_X64_MSR_TSC_EMULATION_CONTROL) is migrated to a VM whose
+ * TSC runs at another rate.  TLFS "Timers": reenlightenment.
+ *
+ * Command line: emulate=0|1 (TSC emulation), notify=0|1 (the interrupt).
+ *
+ *   mailbox                 GPA of the word the qtest sets after migrating
+ *   before.freq             TSC_FREQUENCY; TSC rate measured against
+ *                           the reference time (Hz)
+ *   after.irq               reenlightenment interrupts taken on CPU 1;
+ *                           the vector seen
+ *   after.status            TSC_EMULATION_STATUS; TSC_FREQUENCY
+ *   after.rate              measured TSC rate (Hz) before acknowledging
+ *   acked.status            TSC_EMULATION_STATUS after writing 0
+ *   acked.rate              measured TSC rate (Hz) after that
+ *   time                    backwards steps of the TSC-page time seen
+ *                           over the whole test; page sequence before,
+ *                           after migration, after the acknowledgement
+ */
+#include "hv-time.h"
+
+#define HV_X64_MSR_REENLIGHTENMENT_CONTROL  0x40000106
+#define HV_X64_MSR_TSC_EMULATION_CONTROL    0x40000107
+#define HV_X64_MSR_TSC_EMULATION_STATUS     0x40000108
+
+#define RE_VECTOR           0xd2
+#define RE_TARGET_VP        1ull
+#define RE_ENABLE           (1ull << 16)
+#define RE_GO               1
+
+static HvTscPage *re_page;
+static volatile uint32_t re_mailbox;
+static volatile uint32_t re_irq_count;
+static volatile uint32_t re_irq_vector;
+static TimeTrack re_track;
+
+static void re_handler(GuestIrqFrame *frame)
+{
+    re_irq_count++;
+    re_irq_vector = frame->vector;
+}
+
+/* The guest TSC rate, Hz, measured over 50 ms of reference time */
+static uint64_t re_tsc_hz(void)
+{
+    uint64_t t0 = rdtsc_ordered(), r0 = ref_time_msr();
+    uint64_t t1, r1;
+
+    ref_delay_ms(50);
+    t1 = rdtsc_ordered();
+    r1 = ref_time_msr();
+    return (t1 - t0) * HV_REF_TIME_HZ / (r1 - r0);
+}
+
+static void re_sample(void)
+{
+    uint64_t t;
+
+    if (tsc_page_read(re_page, &t, NULL, NULL)) {
+        time_track(&re_track, t);
+    }
+}
+
+static void re_setup(void)
+{
+    irq_set_handler(RE_VECTOR, re_handler, 0);
+}
+
+static void re_cpu(unsigned int cpu)
+{
+    uint64_t v[4];
+    uint32_t seq0, seq1;
+
+    if (cpu != 0) {
+        /* The target VP takes the interrupt */
+        irq_enable();
+        while (re_mailbox != RE_GO) {
+            cpu_relax();
+        }
+        irq_disable();
+        return;
+    }
+
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, HV_GUEST_OS_ID_LINUX);
+    re_page = alloc_pages(1);
+    if (tsc_page_enable(re_page) != HV_GUEST_FAULT_NONE) {
+        guest_fail("cannot enable the TSC page");
+    }
+    v[0] = rdmsr(HV_X64_MSR_TSC_FREQUENCY);
+    v[1] = re_tsc_hz();
+    record(HV_GUEST_FAULT_NONE, 2, v, "before.freq");
+
+    if (cmdline_get_u64("notify", 1)) {
+        wrmsr(HV_X64_MSR_REENLIGHTENMENT_CONTROL,
+              RE_VECTOR | RE_ENABLE | RE_TARGET_VP << 32);
+    }
+    wrmsr(HV_X64_MSR_TSC_EMULATION_CONTROL,
+          cmdline_get_u64("emulate", 1) ? 1 : 0);
+    seq0 = re_page->tsc_sequence;
+
+    mailbox_announce(&re_mailbox, "mailbox");
+    while (re_mailbox != RE_GO) {
+        re_sample();
+    }
+    /* Give the interrupt time to arrive on CPU 1 */
+    ref_delay_ms(20);
+    re_sample();
+    seq1 = re_page->tsc_sequence;
+
+    v[0] = re_irq_count;
+    v[1] = re_irq_vector;
+    record(HV_GUEST_FAULT_NONE, 2, v, "after.irq");
+    v[0] = rdmsr(HV_X64_MSR_TSC_EMULATION_STATUS);
+    v[1] = rdmsr(HV_X64_MSR_TSC_FREQUENCY);
+    record(HV_GUEST_FAULT_NONE, 2, v, "after.status");
+    v[0] = re_tsc_hz();
+    record(HV_GUEST_FAULT_NONE, 1, v, "after.rate");
+    re_sample();
+
+    /* The guest has recalibrated: acknowledge */
+    wrmsr(HV_X64_MSR_TSC_EMULATION_STATUS, 0);
+    re_sample();
+    v[0] = rdmsr(HV_X64_MSR_TSC_EMULATION_STATUS);
+    record(HV_GUEST_FAULT_NONE, 1, v, "acked.status");
+    v[0] = re_tsc_hz();
+    record(HV_GUEST_FAULT_NONE, 1, v, "acked.rate");
+    re_sample();
+
+    v[0] = re_track.backwards;
+    v[1] = seq0;
+    v[2] = seq1;
+    v[3] = re_page->tsc_sequence;
+    record(HV_GUEST_FAULT_NONE, 4, v, "time");
+}
+
+GUEST_TEST(reenlightenment,
+    .name = "reenlightenment",
+    .description = "TSC frequency change: notification, TSC emulation",
+    .setup = re_setup,
+    .cpu_fn = re_cpu,
+);
