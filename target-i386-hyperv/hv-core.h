@@ -235,6 +235,14 @@ typedef struct HvOps {
      */
     bool (*fetch_or_gpa8)(void *opaque, uint64_t gpa, uint8_t bits,
                           uint8_t *old);
+    /*
+     * HvPostMessage / HvSignalEvent (@code): the message and event
+     * connections live with the hypervisor's devices (QEMU's hw/hyperv).
+     * @param is the input GPA, or the fast input.  Returns an HV_STATUS_*.
+     * NULL: HV_STATUS_INVALID_HYPERCALL_INPUT, as with no SynIC.
+     */
+    uint16_t (*synic_hypercall)(void *opaque, HvVp *vp, uint16_t code,
+                                uint64_t param, bool fast);
 } HvOps;
 
 /* Result of an MSR access */

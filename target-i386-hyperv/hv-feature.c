@@ -177,7 +177,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .flags = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_SYNIC_AVAILABLE }
         },
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_SYNIC2,
         .msrs = synic_msrs,
         .hypercalls = synic_hypercalls,
@@ -189,7 +189,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
             { HV_CPUID_FEATURES, HV_REG_EAX, HV_SYNTIMERS_AVAILABLE }
         },
         .dependencies = FEAT(SYNIC) | FEAT(TIME),
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_SYNIC2,
         .msrs = stimer_msrs,
     },
@@ -262,7 +262,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
               HV_STIMER_DIRECT_MODE_AVAILABLE }
         },
         .dependencies = FEAT(STIMER),
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
     },
     [HYPERV_FEAT_AVIC] = {

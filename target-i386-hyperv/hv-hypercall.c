@@ -265,14 +265,17 @@ static uint64_t hc_long_spin_wait(HvCall *c)
 }
 
 /*
- * HvPostMessage / HvSignalEvent belong to the SynIC, which this core does
- * not implement yet: answer as KVM does when the SynIC is not active.
+ * HvPostMessage / HvSignalEvent: the connections are the devices' business
+ * (ops->synic_hypercall).  As in KVM, only with the caller's SynIC on.
  * (Without hv-synic they never get here: the privilege check denies them.)
  */
 static uint64_t hc_synic(HvCall *c)
 {
-    (void)c;
-    return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    if (!(c->vp->scontrol & HV_SYNIC_ENABLE) || !c->ops->synic_hypercall) {
+        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    }
+    return c->ops->synic_hypercall(c->ops->opaque, c->vp,
+                                   c->info->code, c->ingpa, c->fast);
 }
 
 static const HvCallInfo hv_calls[] = {

@@ -33,12 +33,21 @@
 #include "system/tcg.h"
 #include "system/cpu-timers.h"
 #include "qemu/seqlock.h"
+#include "hw/hyperv/hyperv.h"
+#include "kvm/hyperv.h"
 #include "hyperv-cpu.h"
 #include "hyperv-tcg.h"
 
 static HvPartition hv_partition;
 static HvOps hv_ops;
 static bool hv_partition_created;
+
+/*
+ * The timers re-arm and the SINT vectors are recomputed once the VM runs
+ * again: the reference time they need loads with the partition, which may
+ * come after this vCPU's state.
+ */
+static bool hv_vps_loaded;
 
 /*
  * The guest TSC.  Under TCG it is the host's TSC (cpus_get_elapsed_ticks(),
@@ -295,6 +304,121 @@ static void tcg_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
     }
 }
 
+/* A fixed, edge-triggered interrupt to one vCPU's APIC */
+static void send_fixed_irq(X86CPU *cpu, uint8_t vector)
+{
+    APICCommonState *apic;
+    MSIMessage msg;
+
+    if (!cpu->apic_state) {
+        return;
+    }
+    apic = APIC_COMMON(cpu->apic_state);
+    msg.address = APIC_DEFAULT_ADDRESS |
+                  ((uint64_t)(cpu->apic_id & 0xff) << 12) |
+                  ((uint64_t)(cpu->apic_id & ~0xffu) << 32);
+    msg.data = vector;
+    APIC_COMMON_GET_CLASS(apic)->send_msi(&msg);
+}
+
+static void tcg_sint_deliver(void *opaque, HvVp *vp, uint8_t vector,
+                             bool auto_eoi)
+{
+    /* AutoEOI is applied when the APIC accepts it (hyperv_tcg_apic_*) */
+    send_fixed_irq(vp_cpu(vp), vector);
+}
+
+/* Map QEMU's message and event-flag pages where the guest put them */
+static void tcg_synic_update(void *opaque, HvVp *vp)
+{
+    hyperv_synic_update(CPU(vp_cpu(vp)), vp->scontrol & HV_SYNIC_ENABLE,
+                        (vp->simp & HV_SIMP_ENABLE) ?
+                        (vp->simp & HV_PAGE_MASK) : 0,
+                        (vp->siefp & HV_SIEFP_ENABLE) ?
+                        (vp->siefp & HV_PAGE_MASK) : 0);
+}
+
+static void tcg_sint_ack(void *opaque, HvVp *vp, uint32_t sint)
+{
+    hyperv_sint_ack(CPU(vp_cpu(vp)), sint);
+}
+
+/* hw/hyperv's SINT routes (VMBus, hyperv-testdev) raise SINTs here */
+static int tcg_set_sint(CPUState *cs, uint32_t sint)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    HvSynicStatus ret;
+
+    if (!hyperv_tcg_active(cpu)) {
+        return -ENXIO;
+    }
+    BQL_LOCK_GUARD();
+    ret = hv_synic_set_sint(&hv_partition, &cpu->hyperv_vp, &hv_ops, sint);
+    return ret == HV_SYNIC_OK || ret == HV_SYNIC_NO_IRQ ? 0 : -EINVAL;
+}
+
+static uint16_t tcg_synic_hypercall(void *opaque, HvVp *vp, uint16_t code,
+                                    uint64_t param, bool fast)
+{
+    return code == HV_POST_MESSAGE ? hyperv_hcall_post_message(param, fast)
+                                   : hyperv_hcall_signal_event(param, fast);
+}
+
+/*
+ * Synthetic timers run on QEMU_CLOCK_VIRTUAL, which the reference time
+ * follows (both stop with the VM); a timer that fires a little early is
+ * re-armed by the core.
+ */
+static void stimer_cb(void *opaque)
+{
+    QEMUTimer **slot = opaque;
+    X86CPU *cpu = NULL;
+    CPUState *cs;
+    unsigned index = 0;
+
+    CPU_FOREACH(cs) {
+        X86CPU *c = X86_CPU(cs);
+
+        if (slot >= &c->hyperv_stimers[0] &&
+            slot < &c->hyperv_stimers[HV_STIMER_COUNT]) {
+            cpu = c;
+            index = slot - &c->hyperv_stimers[0];
+        }
+    }
+    if (cpu) {
+        hv_stimer_expired(&hv_partition, &cpu->hyperv_vp, &hv_ops, index);
+    }
+}
+
+static void tcg_stimer_arm(void *opaque, HvVp *vp, unsigned index,
+                           uint64_t exp_time)
+{
+    X86CPU *cpu = vp_cpu(vp);
+    uint64_t now = hv_ref_time(&hv_partition, vp, &hv_ops);
+    int64_t delta_ns;
+
+    if (!cpu->hyperv_stimers[index]) {
+        cpu->hyperv_stimers[index] =
+            timer_new_ns(QEMU_CLOCK_VIRTUAL, stimer_cb,
+                         &cpu->hyperv_stimers[index]);
+    }
+    /* Saturate: the guest may ask for the end of time */
+    delta_ns = exp_time <= now ? 0 :
+               (exp_time - now > INT64_MAX / 200 ? INT64_MAX / 2 :
+                (int64_t)(exp_time - now) * 100);
+    timer_mod(cpu->hyperv_stimers[index],
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + delta_ns);
+}
+
+static void tcg_stimer_cancel(void *opaque, HvVp *vp, unsigned index)
+{
+    X86CPU *cpu = vp_cpu(vp);
+
+    if (cpu->hyperv_stimers[index]) {
+        timer_del(cpu->hyperv_stimers[index]);
+    }
+}
+
 static void tcg_long_spin_wait(void *opaque, HvVp *caller)
 {
     /* Give the lock holder's thread a chance to run */
@@ -399,7 +523,9 @@ static void hyperv_tcg_system_reset(void *opaque)
     CPU_FOREACH(cs) {
         X86CPU *cpu = X86_CPU(cs);
 
+        hv_stimer_cancel_all(&cpu->hyperv_vp, &hv_ops);
         hv_vp_reset(&cpu->hyperv_vp, cpu->hyperv_vp.vp_index);
+        hyperv_synic_reset(cs);
     }
 }
 
@@ -430,6 +556,15 @@ static void defer_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
 static void hyperv_tcg_vm_state_change(void *opaque, bool running,
                                        RunState state)
 {
+    CPUState *cs;
+
+    if (running && hv_vps_loaded) {
+        hv_vps_loaded = false;
+        CPU_FOREACH(cs) {
+            hv_vp_post_load(&hv_partition, &X86_CPU(cs)->hyperv_vp,
+                            &hv_ops);
+        }
+    }
     if (running && hv_deferred_ipi.pending) {
         hv_deferred_ipi.pending = false;
         tcg_send_ipi(NULL, NULL, &hv_deferred_ipi.set,
@@ -529,6 +664,13 @@ static const VMStateDescription vmstate_hyperv_partition = {
     }
 };
 
+
+static int hyperv_tcg_vp_post_load(void *opaque, int version_id)
+{
+    hv_vps_loaded = true;
+    return 0;
+}
+
 static bool hyperv_tcg_vp_needed(void *opaque)
 {
     return hyperv_tcg_active(opaque);
@@ -539,10 +681,23 @@ const VMStateDescription vmstate_hyperv_tcg_vp = {
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = hyperv_tcg_vp_needed,
+    .post_load = hyperv_tcg_vp_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(hyperv_vp.vp_index, X86CPU),
         VMSTATE_UINT64(hyperv_vp.vapic_assist, X86CPU),
         VMSTATE_INT64(hyperv_runtime_ns, X86CPU),
+        VMSTATE_UINT64(hyperv_vp.scontrol, X86CPU),
+        VMSTATE_UINT64(hyperv_vp.siefp, X86CPU),
+        VMSTATE_UINT64(hyperv_vp.simp, X86CPU),
+        VMSTATE_UINT64_ARRAY(hyperv_vp.sint, X86CPU, HV_SINT_COUNT),
+        VMSTATE_UINT64_ARRAY(hyperv_vp.stimer_config, X86CPU,
+                             HV_STIMER_COUNT),
+        VMSTATE_UINT64_ARRAY(hyperv_vp.stimer_count, X86CPU,
+                             HV_STIMER_COUNT),
+        VMSTATE_UINT64_ARRAY(hyperv_vp.stimer_exp_time, X86CPU,
+                             HV_STIMER_COUNT),
+        VMSTATE_UINT32(hyperv_vp.stimer_armed, X86CPU),
+        VMSTATE_UINT32(hyperv_vp.stimer_msg_pending, X86CPU),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -575,6 +730,11 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hv_tsc.hz = hv_tsc_target_hz;
     hv_partition.features = cpu->hyperv_features;
     hv_partition.spinlock_attempts = cfg.spinlock_attempts;
+    /*
+     * The message and event pages are QEMU's own overlay pages (hw/hyperv),
+     * kept across enable/disable as with KVM's SynIC: don't clear them.
+     */
+    hv_partition.synic_keep_pages = true;
     /* AMD and its Hygon derivative call with VMMCALL, Intel with VMCALL */
     hv_partition.vmmcall = IS_AMD_CPU(&cpu->env) ||
                            cpu_is_vendor(cpu, CPUID_VENDOR_HYGON);
@@ -599,6 +759,12 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .flush_tlb = tcg_flush_tlb,
         .send_ipi = tcg_send_ipi,
         .long_spin_wait = tcg_long_spin_wait,
+        .sint_deliver = tcg_sint_deliver,
+        .synic_update = tcg_synic_update,
+        .sint_ack = tcg_sint_ack,
+        .synic_hypercall = tcg_synic_hypercall,
+        .stimer_arm = tcg_stimer_arm,
+        .stimer_cancel = tcg_stimer_cancel,
     };
     hv_partition_reset(&hv_partition, &hv_ops);
     /* The clock loads before the partition, whose post_load uses it */
@@ -606,6 +772,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     vmstate_register(NULL, 0, &vmstate_hyperv_partition, &hv_partition);
     qemu_register_reset(hyperv_tcg_system_reset, NULL);
     qemu_add_vm_change_state_handler(hyperv_tcg_vm_state_change, NULL);
+    hyperv_set_userspace_synic(tcg_set_sint);
     hv_partition_created = true;
 }
 
@@ -620,8 +787,36 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
     hv_ops.n_vps++;
     /* VP index = vCPU index, as hyperv_vp_index() has it under KVM */
     hv_vp_reset(&cpu->hyperv_vp, CPU(cpu)->cpu_index);
+    if (cpu->hyperv_features & HV_FEAT_BIT(HYPERV_FEAT_SYNIC)) {
+        /* QEMU's half of the SynIC: overlay pages, SINT routes */
+        hyperv_x86_synic_add(cpu);
+    }
+    /* Skip SynIC and VP_INDEX since they are hard deps already */
+    if (hyperv_feat_enabled(cpu, HYPERV_FEAT_STIMER) &&
+        hyperv_feat_enabled(cpu, HYPERV_FEAT_VAPIC) &&
+        hyperv_feat_enabled(cpu, HYPERV_FEAT_RUNTIME)) {
+        hyperv_x86_set_vmbus_recommended_features_enabled();
+    }
     cpu->hyperv_runtime_ns = 0;
     cpu->hyperv_runtime_entry_ns = 0;
+}
+
+bool hyperv_tcg_apic_auto_eoi(CPUState *cs, int vector)
+{
+    X86CPU *cpu = X86_CPU(cs);
+
+    return hyperv_tcg_active(cpu) &&
+           hv_synic_vector_is_auto_eoi(&cpu->hyperv_vp, vector);
+}
+
+void hyperv_tcg_apic_eoi(CPUState *cs, int vector)
+{
+    X86CPU *cpu = X86_CPU(cs);
+
+    if (hyperv_tcg_active(cpu) &&
+        hv_synic_vector_is_sint(&cpu->hyperv_vp, vector)) {
+        hv_synic_eoi(&hv_partition, &cpu->hyperv_vp, &hv_ops, vector);
+    }
 }
 
 bool hyperv_tcg_active(X86CPU *cpu)

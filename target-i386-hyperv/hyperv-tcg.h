@@ -21,6 +21,15 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu);
 void hyperv_tcg_exec_enter(X86CPU *cpu);
 void hyperv_tcg_exec_exit(X86CPU *cpu);
 
+/*
+ * Local APIC hooks for the SynIC: does accepting @vector on @cs skip the
+ * in-service state (a SINT with AutoEOI)?  @vector was EOIed on @cs.
+ * Both are called with the BQL held.
+ */
+typedef struct CPUState CPUState;
+bool hyperv_tcg_apic_auto_eoi(CPUState *cs, int vector);
+void hyperv_tcg_apic_eoi(CPUState *cs, int vector);
+
 /* Does the TCG backend serve Hyper-V to @cpu's guest? */
 bool hyperv_tcg_active(X86CPU *cpu);
 

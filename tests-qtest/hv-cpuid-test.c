@@ -30,6 +30,9 @@
 #define FEAT_EDX_FREQUENCY_MSRS     (1u << 8)
 #define FEAT_EDX_CRASH_MSRS         (1u << 10)
 #define FEAT_EDX_EXT_GVA_RANGES     (1u << 14)
+#define FEAT_EDX_STIMER_DIRECT      (1u << 19)
+#define FEAT_EBX_POST_MESSAGES      (1u << 4)
+#define FEAT_EBX_SIGNAL_EVENTS      (1u << 5)
 #define INFO_EAX_REMOTE_TLB_FLUSH   (1u << 2)
 #define INFO_EAX_APIC_ACCESS        (1u << 3)
 #define INFO_EAX_RELAXED_TIMING     (1u << 5)
@@ -122,13 +125,16 @@ static void test_full_set(void)
     static const LeafExpect expect[] = {
         { 0x40000000, { 0x40000005, MS_HV_EBX, MS_HV_ECX, MS_HV_EDX } },
         { 0x40000003, { FEAT_EAX_VP_RUNTIME | FEAT_EAX_TIME_REF_COUNT |
+                        FEAT_EAX_SYNIC | FEAT_EAX_SYNTIMERS |
                         FEAT_EAX_REFERENCE_TSC | FEAT_EAX_APIC_ACCESS |
                         FEAT_EAX_HYPERCALL | FEAT_EAX_VP_INDEX |
                         FEAT_EAX_RESET | FEAT_EAX_FREQUENCY_MSRS |
-                        FEAT_EAX_REENLIGHTENMENT, 0, 0,
+                        FEAT_EAX_REENLIGHTENMENT,
+                        FEAT_EBX_POST_MESSAGES | FEAT_EBX_SIGNAL_EVENTS, 0,
                         FEAT_EDX_CPU_DYN_PART | FEAT_EDX_XMM_INPUT |
                         FEAT_EDX_FREQUENCY_MSRS | FEAT_EDX_CRASH_MSRS |
-                        FEAT_EDX_EXT_GVA_RANGES } },
+                        FEAT_EDX_EXT_GVA_RANGES |
+                        FEAT_EDX_STIMER_DIRECT } },
         /* hv-avic: no APIC_ACCESS_RECOMMENDED despite hv-vapic */
         { 0x40000004, { INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI |
                         INFO_EAX_REMOTE_TLB_FLUSH | INFO_EAX_CLUSTER_IPI |
@@ -142,19 +148,20 @@ static void test_full_set_warnings(void)
 {
     /* Each feature TCG lacks gets QEMU's warning, naming it */
     static const char *const missing[] = {
-        "hv-synic", "hv-stimer", "hv-stimer-direct",
+        "hv-syndbg",
     };
     static const char *const implemented[] = {
         "hv-relaxed", "hv-vapic", "hv-time", "hv-crash", "hv-reset",
         "hv-vpindex", "hv-runtime", "hv-frequencies", "hv-reenlightenment",
         "hv-tlbflush",
         "hv-tlbflush-ext", "hv-ipi", "hv-avic", "hv-xmm-input",
+        "hv-synic", "hv-stimer", "hv-stimer-direct",
     };
     g_autofree char *output = NULL;
     int i;
 
-    g_assert_cmpint(hv_qemu_try_cpu("qemu64," FULL_SET, NULL, &output),
-                    ==, 0);
+    g_assert_cmpint(hv_qemu_try_cpu("qemu64," FULL_SET ",hv-syndbg", NULL,
+                                    &output), ==, 0);
     for (i = 0; i < G_N_ELEMENTS(missing); i++) {
         g_autofree char *line =
             g_strdup_printf("warning: TCG doesn't support requested "
@@ -235,8 +242,11 @@ static void test_passthrough(void)
     hv_assert_value(g, 0, INFO_EAX_RELAXED_TIMING | INFO_EAX_DEPRECATING_AEOI |
                     INFO_EAX_REMOTE_TLB_FLUSH | INFO_EAX_CLUSTER_IPI |
                     INFO_EAX_EX_PROC_MASKS, "cpu0.cpuid.40000004");
-    hv_assert_value_masked(g, 0, FEAT_EAX_SYNIC | FEAT_EAX_SYNTIMERS, 0,
+    hv_assert_value_masked(g, 0, FEAT_EAX_SYNIC | FEAT_EAX_SYNTIMERS,
+                           FEAT_EAX_SYNIC | FEAT_EAX_SYNTIMERS,
                            "cpu0.cpuid.40000003");
+    /* hv-syndbg is never part of hv-passthrough */
+    hv_assert_value_masked(g, 3, 1u << 11, 0, "cpu0.cpuid.40000003");
     hv_assert_value_masked(g, 0, FEAT_EAX_HYPERCALL | FEAT_EAX_TIME_REF_COUNT,
                            FEAT_EAX_HYPERCALL | FEAT_EAX_TIME_REF_COUNT,
                            "cpu0.cpuid.40000003");

@@ -560,7 +560,7 @@ typedef struct ProbeCase {
     const char *cpu;
     int smp;
     /* MSRs that must not #GP (besides the guest OS ID and hypercall) */
-    uint32_t exposed[12];
+    uint32_t exposed[16];
 } ProbeCase;
 
 /* guest/tests-msr.c probe_msrs[] */
@@ -591,9 +591,10 @@ static const ProbeCase probe_cases[] = {
       { 0x40000100, 0x40000101, 0x40000104, 0x40000105 } },
     { "reenlightenment", AMD_CPU ",hv-reenlightenment", 1,
       { 0x40000106, 0x40000107, 0x40000108 } },
-    /* Not implemented under TCG: filtered out, so their MSRs #GP */
     { "synic-stimer", AMD_CPU ",hv-vpindex,hv-time,hv-synic,hv-stimer", 1,
-      { 0x40000002, 0x40000020, 0x40000021 } },
+      { 0x40000002, 0x40000020, 0x40000021, 0x40000080, 0x40000081,
+        0x40000082, 0x40000083, 0x40000084, 0x40000090, 0x4000009f,
+        0x400000b0, 0x400000b1, 0x400000b7 } },
 };
 
 static bool probe_exposed(const ProbeCase *c, uint32_t msr)

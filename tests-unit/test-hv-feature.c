@@ -95,6 +95,7 @@ static const ExpectedFeature expected_features[] = {
         .desc = "synthetic interrupt controller (hv-synic)",
         /* HV_SYNIC_AVAILABLE (1u << 2) */
         .flags = { { 0x40000003, HV_REG_EAX, 0x00000004 } },
+        .tcg = true,
     }, {
         .number = 8, .model_enum = HYPERV_FEAT_STIMER,
         .prop = "hv-stimer",
@@ -102,6 +103,7 @@ static const ExpectedFeature expected_features[] = {
         /* HV_SYNTIMERS_AVAILABLE (1u << 3) */
         .flags = { { 0x40000003, HV_REG_EAX, 0x00000008 } },
         .deps = BIT64(7) | BIT64(2),            /* synic, time */
+        .tcg = true,
     }, {
         .number = 9, .model_enum = HYPERV_FEAT_FREQUENCIES,
         .prop = "hv-frequencies",
@@ -150,6 +152,7 @@ static const ExpectedFeature expected_features[] = {
         /* HV_STIMER_DIRECT_MODE_AVAILABLE (1u << 19) */
         .flags = { { 0x40000003, HV_REG_EDX, 0x00080000 } },
         .deps = BIT64(8),                       /* stimer */
+        .tcg = true,
     }, {
         .number = 15, .model_enum = HYPERV_FEAT_AVIC,
         .prop = "hv-avic",
@@ -275,13 +278,14 @@ static void test_backend_tcg(void)
 {
     /*
      * TCG today: relaxed (0), vapic (1), time (2), crash (3), reset (4),
-     * vpindex (5), runtime (6), frequencies (9), reenlightenment (10),
-     * tlbflush (11), ipi (13), avic (15), xmm-input (18), tlbflush-ext (19)
+     * vpindex (5), runtime (6), synic (7), stimer (8), frequencies (9),
+     * reenlightenment (10), tlbflush (11), ipi (13), stimer-direct (14),
+     * avic (15), xmm-input (18), tlbflush-ext (19)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
                BIT64(0) | BIT64(1) | BIT64(2) | BIT64(3) | BIT64(4) |
-               BIT64(5) | BIT64(6) | BIT64(9) | BIT64(10) | BIT64(11) |
-               BIT64(13) |
+               BIT64(5) | BIT64(6) | BIT64(7) | BIT64(8) | BIT64(9) |
+               BIT64(10) | BIT64(11) | BIT64(13) | BIT64(14) |
                BIT64(15) | BIT64(18) | BIT64(19));
 }
 
