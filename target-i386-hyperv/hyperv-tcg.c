@@ -280,6 +280,8 @@ static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
     }
 }
 
+static void send_fixed_irq(X86CPU *cpu, uint8_t vector);
+
 static void tcg_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
                          uint8_t vector)
 {
@@ -287,20 +289,10 @@ static void tcg_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
 
     CPU_FOREACH(cs) {
         X86CPU *cpu = X86_CPU(cs);
-        APICCommonState *apic;
-        MSIMessage msg;
 
-        if (!hv_vp_set_has(set, cpu->hyperv_vp.vp_index) ||
-            !cpu->apic_state) {
-            continue;
+        if (hv_vp_set_has(set, cpu->hyperv_vp.vp_index)) {
+            send_fixed_irq(cpu, vector);
         }
-        apic = APIC_COMMON(cpu->apic_state);
-        /* A fixed, edge-triggered interrupt to the VP's APIC ID */
-        msg.address = APIC_DEFAULT_ADDRESS |
-                      ((uint64_t)(cpu->apic_id & 0xff) << 12) |
-                      ((uint64_t)(cpu->apic_id & ~0xffu) << 32);
-        msg.data = vector;
-        APIC_COMMON_GET_CLASS(apic)->send_msi(&msg);
     }
 }
 
@@ -529,11 +521,6 @@ static void hyperv_tcg_system_reset(void *opaque)
     }
 }
 
-static int hyperv_partition_pre_save(void *opaque)
-{
-    return 0;
-}
-
 /*
  * An interrupt raised while an incoming migration is loading would be
  * overwritten by the APIC state loaded after it: hold it until the VM
@@ -639,12 +626,10 @@ static const VMStateDescription vmstate_hyperv_tsc_clock = {
     }
 };
 
-
 static const VMStateDescription vmstate_hyperv_partition = {
     .name = "hyperv-tcg-partition",
     .version_id = 1,
     .minimum_version_id = 1,
-    .pre_save = hyperv_partition_pre_save,
     .post_load = hyperv_partition_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(guest_os_id, HvPartition),
