@@ -68,6 +68,14 @@ else
     echo "not ok - docs/feature-table.md is stale: run 'make docs/feature-table.md'" | tee -a "$log"
 fi
 
+# Every patch and source passes QEMU's checkpatch.pl.
+if bash "$here/checkpatch.sh" > "$BUILD_DIR/checkpatch.log" 2>&1; then
+    echo "ok - checkpatch: patches and sources clean" | tee -a "$log"
+else
+    cat "$BUILD_DIR/checkpatch.log"
+    echo "not ok - checkpatch found problems (log: $BUILD_DIR/checkpatch.log)" | tee -a "$log"
+fi
+
 # 3. qtests, under TCG.
 echo ">> qtests"
 export QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64"
