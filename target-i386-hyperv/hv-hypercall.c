@@ -266,13 +266,24 @@ static uint64_t hc_long_spin_wait(HvCall *c)
 
 /*
  * HvPostMessage / HvSignalEvent: the connections are the devices' business
- * (ops->synic_hypercall).  As in KVM, only with the caller's SynIC on.
+ * (ops->synic_hypercall).  As in KVM, the caller's SCONTROL does not
+ * matter: the target VP's SynIC decides whether anything arrives.
  * (Without hv-synic they never get here: the privilege check denies them.)
  */
 static uint64_t hc_synic(HvCall *c)
 {
-    if (!(c->vp->scontrol & HV_SYNIC_ENABLE) || !c->ops->synic_hypercall) {
+    if (!c->ops->synic_hypercall) {
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    }
+    /*
+     * The TLFS alignment rules hold for HvPostMessage's 256-byte input
+     * too (QEMU's handler only needs 4-byte alignment).
+     */
+    if (c->info->code == HV_POST_MESSAGE && !c->fast &&
+        ((c->ingpa & 7) ||
+         (c->ingpa & ~HV_PAGE_MASK) + sizeof(struct hyperv_post_message_input) >
+         HV_PAGE_SIZE)) {
+        return HV_STATUS_INVALID_ALIGNMENT;
     }
     return c->ops->synic_hypercall(c->ops->opaque, c->vp,
                                    c->info->code, c->ingpa, c->fast);

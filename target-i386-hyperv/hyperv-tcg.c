@@ -346,7 +346,8 @@ static int tcg_set_sint(CPUState *cs, uint32_t sint)
     }
     BQL_LOCK_GUARD();
     ret = hv_synic_set_sint(&hv_partition, &cpu->hyperv_vp, &hv_ops, sint);
-    return ret == HV_SYNIC_OK || ret == HV_SYNIC_NO_IRQ ? 0 : -EINVAL;
+    /* As KVM's irqfd: a SINT the VP cannot take now is lost, no error */
+    return ret == HV_SYNIC_INVALID ? -EINVAL : 0;
 }
 
 static uint16_t tcg_synic_hypercall(void *opaque, HvVp *vp, uint16_t code,

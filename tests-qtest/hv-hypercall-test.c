@@ -22,6 +22,7 @@
 #define HV_STATUS_INVALID_ALIGNMENT         4
 #define HV_STATUS_INVALID_PARAMETER         5
 #define HV_STATUS_ACCESS_DENIED             6
+#define HV_STATUS_INVALID_CONNECTION_ID     18
 
 /* RAX of a rep hypercall: status, reps completed in bits 43:32 */
 #define REPS(status, n)         ((uint64_t)(status) | (uint64_t)(n) << 32)
@@ -124,8 +125,7 @@ static const AccessCase access_cases[] = {
     { "tlbflush", AMD_CPU ",hv-vpindex,hv-tlbflush", .tlbflush = true },
     { "ipi", AMD_CPU ",hv-vpindex,hv-ipi", .ipi = true },
     /*
-     * hv-synic: the SynIC calls are allowed, but with SCONTROL still off
-     * they fail as KVM's do without an active SynIC
+     * hv-synic: the SynIC calls are allowed; connection 0 does not exist
      */
     { "synic", AMD_CPU ",hv-vpindex,hv-synic", .synic = true },
     { "all", AMD_CPU ",hv-vpindex,hv-tlbflush,hv-ipi,hv-spinlocks=0x1000",
@@ -146,9 +146,9 @@ static void test_access(const void *opaque)
     check_call(g, "hc", "send_ipi_ex", c->ipi ? 0 : denied);
     check_call(g, "hc", "spin", c->spin ? 0 : denied);
     check_call(g, "hc", "post_message",
-               c->synic ? HV_STATUS_INVALID_HYPERCALL_INPUT : denied);
+               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : denied);
     check_call(g, "hc", "signal_event",
-               c->synic ? HV_STATUS_INVALID_HYPERCALL_INPUT : denied);
+               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : denied);
 }
 
 /* ---- PV TLB flush ------------------------------------------------------ */
