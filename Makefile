@@ -3,8 +3,9 @@
 # qemu-hyperv: Hyper-V enlightenments for QEMU 10.0.x, KVM and TCG.
 #
 #   make            build qemu-system-x86_64 with the patch series + module
-#   make demo       build, then boot a guest under TCG with hv-* on and
-#                   print what the guest sees
+#   make demo       build, then boot a Debian kernel under TCG with hv-* on
+#                   and again without, and report what the guest detected
+#                   and used (DEMO_* settings: see README.md)
 #   make check      unit tests + qtests; last line "N passed, N failed"
 #   make checkpatch QEMU's checkpatch.pl over patches/ and the module
 #   make clean      remove build outputs (keeps the downloaded QEMU source)

@@ -80,7 +80,7 @@ ln -sfn "$top/tests-qtest" "$work/tests/qtest/hyperv"
 # 3. Configure (once, or when the options change).
 configure_opts=(--target-list=x86_64-softmmu --python=/usr/bin/python3
                 --disable-download --without-default-features
-                --enable-tcg --enable-kvm --enable-fdt=system
+                --enable-tcg --enable-kvm --enable-fdt=system --enable-hv-balloon
                 --disable-install-blobs --disable-docs --disable-werror)
 opts_id=$(echo "$work ${configure_opts[*]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.qemu-hyperv-configured" 2>/dev/null)" != "$opts_id" ]; then

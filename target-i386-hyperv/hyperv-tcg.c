@@ -261,22 +261,45 @@ static void tcg_crash(void *opaque, const uint64_t params[HV_CRASH_PARAMS])
     qemu_system_guest_panicked(cpu_get_crash_info(cs));
 }
 
+static void flush_tlb_work(CPUState *cs, run_on_cpu_data data)
+{
+    tlb_flush(cs);
+}
+
+static void flush_tlb_sync_point(CPUState *cs, run_on_cpu_data data)
+{
+    /* Nothing to do: reaching here means every vCPU left guest code */
+}
+
 static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
                           const uint64_t *gvas, unsigned n_gvas)
 {
+    CPUState *self = CPU(vp_cpu(caller));
+    bool others = false;
     CPUState *cs;
 
     /*
-     * A full flush is always a correct answer to a ranged request.  For
-     * other vCPUs tlb_flush() queues the work and kicks them: a running
-     * vCPU flushes before its next translation block, one that is not
-     * running flushes before it runs guest code again — the caller never
-     * waits for a descheduled vCPU thread.
+     * A vCPU's TCG TLB may only be touched from its own thread: the
+     * targets get the flush as queued work, which they run before guest
+     * code.  The TLFS wants it complete when the hypercall returns, so
+     * the caller -- its translation block ends with the hypercall --
+     * goes on only after an exclusive section, i.e. once every vCPU has
+     * left guest code (what tlb_flush_all_cpus_synced() does, but for
+     * the requested VPs only).  A full flush answers a ranged request.
      */
     CPU_FOREACH(cs) {
-        if (hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
-            tlb_flush(cs);
+        if (!hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
+            continue;
         }
+        if (cs == self) {
+            tlb_flush(cs);
+        } else {
+            async_run_on_cpu(cs, flush_tlb_work, RUN_ON_CPU_NULL);
+            others = true;
+        }
+    }
+    if (others) {
+        async_safe_run_on_cpu(self, flush_tlb_sync_point, RUN_ON_CPU_NULL);
     }
 }
 
