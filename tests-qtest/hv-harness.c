@@ -1224,3 +1224,18 @@ void hv_guest_snapshot_load(HvGuest *g, const char *tag)
                       "the guest did not run after snapshot-load %s", tag);
     }
 }
+
+const HvGuestRecord *hv_guest_good_record(HvGuest *g, const char *fmt, ...)
+{
+    static const HvGuestRecord missing;
+    g_autofree char *name = NULL;
+    const HvGuestRecord *r;
+    va_list ap;
+
+    va_start(ap, fmt);
+    name = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    hv_assert_no_fault(g, "%s", name);
+    r = hv_assert_record(g, "%s", name);
+    return r ?: &missing;
+}

@@ -127,6 +127,14 @@ const HvGuestRecord *hv_guest_record(HvGuest *g, unsigned int i);
 const HvGuestRecord *hv_guest_find(HvGuest *g, const char *name);
 const HvGuestRecord *hv_guest_findf(HvGuest *g, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
+/*
+ * The record called @fmt..., which must exist once and must not have
+ * faulted (both asserted).  Under g_test_set_nonfatal_assertions() a
+ * missing one reads as all zeroes, so callers need no NULL check.
+ */
+const HvGuestRecord *hv_guest_good_record(HvGuest *g, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
 /* Number of records called @name. */
 unsigned int hv_guest_count(HvGuest *g, const char *name);
 

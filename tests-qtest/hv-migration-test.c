@@ -70,27 +70,8 @@ static const uint32_t mig_msrs[] = {
     HV_X64_MSR_CRASH_P0 + 3, HV_X64_MSR_CRASH_P0 + 4,
 };
 
-static const HvGuestRecord *rec(HvGuest *g, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-
-/*
- * The record, which must exist once and must not have faulted.  Under
- * g_test_set_nonfatal_assertions() a missing one reads as all zeroes.
- */
-static const HvGuestRecord *rec(HvGuest *g, const char *fmt, ...)
-{
-    static const HvGuestRecord missing;
-    g_autofree char *name = NULL;
-    const HvGuestRecord *r;
-    va_list ap;
-
-    va_start(ap, fmt);
-    name = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    hv_assert_no_fault(g, "%s", name);
-    r = hv_assert_record(g, "%s", name);
-    return r ?: &missing;
-}
+/* Short name for hv_guest_good_record(), used throughout */
+#define rec hv_guest_good_record
 
 static char *mig_cpu(uint64_t tsc_hz)
 {

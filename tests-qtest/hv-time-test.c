@@ -33,27 +33,8 @@
 /* guest/tests-time.c: where it puts the TSC page that is not RAM */
 #define NOT_RAM_GPA     0x10000000ull
 
-static const HvGuestRecord *rec(HvGuest *g, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-
-/*
- * The record, which must exist once and must not have faulted.  Under
- * g_test_set_nonfatal_assertions() a missing one reads as all zeroes.
- */
-static const HvGuestRecord *rec(HvGuest *g, const char *fmt, ...)
-{
-    static const HvGuestRecord missing;
-    g_autofree char *name = NULL;
-    const HvGuestRecord *r;
-    va_list ap;
-
-    va_start(ap, fmt);
-    name = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    hv_assert_no_fault(g, "%s", name);
-    r = hv_assert_record(g, "%s", name);
-    return r ?: &missing;
-}
+/* Short name for hv_guest_good_record(), used throughout */
+#define rec hv_guest_good_record
 
 static void check_le(HvGuest *g, const HvGuestRecord *r, int idx,
                      uint64_t max, const char *what)
