@@ -830,28 +830,36 @@ void hyperv_tcg_apic_eoi(CPUState *cs, int vector)
 
 bool hyperv_tcg_active(X86CPU *cpu)
 {
-    return hv_partition_created && tcg_enabled() &&
-           hyperv_cpu_requested(cpu);
+    /*
+     * The partition exists only when Hyper-V was asked for under TCG, and
+     * every vCPU has the same -cpu.  Cheap on purpose: the APIC hooks and
+     * every RDMSR/WRMSR come through here.
+     */
+    return hv_partition_created;
+}
+
+/* The synthetic MSRs all live in 0x40000000-0x400001FF */
+static bool is_hyperv_msr(uint32_t msr)
+{
+    return (msr & ~0x1ffu) == 0x40000000;
 }
 
 HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
 {
     X86CPU *cpu = env_archcpu(env);
-    HvMsrResult ret;
 
-    if (!hyperv_tcg_active(cpu)) {
+    if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
     BQL_LOCK_GUARD();
-    ret = hv_msr_read(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
-    return ret;
+    return hv_msr_read(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
 }
 
 HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
 {
     X86CPU *cpu = env_archcpu(env);
 
-    if (!hyperv_tcg_active(cpu)) {
+    if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
     BQL_LOCK_GUARD();
