@@ -530,20 +530,4 @@ static inline unsigned fake_run_until(Fake *f, uint64_t t,
     return fired;
 }
 
-/* Compare two 64-bit values, naming them on a mismatch */
-#define check_hex64(what, got, want) \
-    check_hex64_at(__FILE__, __LINE__, (what), (got), (want))
-
-static inline bool check_hex64_at(const char *file, int line,
-                                  const char *what, uint64_t got,
-                                  uint64_t want)
-{
-    if (got != want) {
-        g_test_fail_printf("%s:%d: %s is 0x%016" PRIx64 ", expected 0x%016"
-                           PRIx64, file, line, what, got, want);
-        return false;
-    }
-    return true;
-}
-
 #endif
