@@ -22,6 +22,13 @@ BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 export BUILD_DIR
 source "$here/apt-private.sh"
 
+# One build at a time per build directory: concurrent ninja runs in one
+# tree corrupt its logs, and re-patching under a running build breaks it.
+if [ -z "$QEMU_HYPERV_BUILD_LOCKED" ]; then
+    export QEMU_HYPERV_BUILD_LOCKED=1
+    exec flock "$BUILD_DIR/.build.lock" bash "$0" "$@"
+fi
+
 work="$BUILD_DIR/qemu"
 bdir="$BUILD_DIR/qemu-build"
 series="$top/patches/series"
