@@ -33,6 +33,50 @@
 #define HV_PAGE_MASK                (~(uint64_t)(HV_PAGE_SIZE - 1))
 
 /*
+ * Statistics the core keeps per VP for introspection (QMP query-hyperv,
+ * HMP info hyperv): not guest visible, so neither migrated nor cleared
+ * by hv_vp_reset(); they count from the VP's creation.
+ */
+typedef enum HvStatCall {
+    HV_STAT_CALL_FLUSH_SPACE,       /* HvCallFlushVirtualAddressSpace */
+    HV_STAT_CALL_FLUSH_LIST,        /* HvCallFlushVirtualAddressList */
+    HV_STAT_CALL_FLUSH_SPACE_EX,    /* HvCallFlushVirtualAddressSpaceEx */
+    HV_STAT_CALL_FLUSH_LIST_EX,     /* HvCallFlushVirtualAddressListEx */
+    HV_STAT_CALL_SEND_IPI,          /* HvCallSendSyntheticClusterIpi */
+    HV_STAT_CALL_SEND_IPI_EX,       /* HvCallSendSyntheticClusterIpiEx */
+    HV_STAT_CALL_POST_MESSAGE,      /* HvCallPostMessage */
+    HV_STAT_CALL_SIGNAL_EVENT,      /* HvCallSignalEvent */
+    HV_STAT_CALL_LONG_SPIN_WAIT,    /* HvCallNotifyLongSpinWait */
+    HV_STAT_CALL_OTHER,             /* any other call code */
+    HV_STAT_CALL_COUNT
+} HvStatCall;
+
+typedef struct HvVpStats {
+    /*
+     * Hypercall instructions the core handled as hypercalls (calls from
+     * CPL > 0, which #UD, included), by call code, and how many of them
+     * completed with a status other than HV_STATUS_SUCCESS
+     */
+    uint64_t hypercalls;
+    uint64_t hypercalls_by_call[HV_STAT_CALL_COUNT];
+    uint64_t hypercall_errors;
+    /* Interrupts raised for each SINT (hv_synic_set_sint() delivered) */
+    uint64_t sint_deliveries[HV_SINT_COUNT];
+    /* Expirations of each synthetic timer (hv_stimer_expired() fired) */
+    uint64_t stimer_expirations[HV_STIMER_COUNT];
+    /* RDMSR / WRMSR of the synthetic MSR range, #GP ones included */
+    uint64_t msr_reads;
+    uint64_t msr_writes;
+} HvVpStats;
+
+/* The HvStatCall bucket of hypercall @code */
+HvStatCall hv_stat_call_of(uint16_t code);
+/* The call code of bucket @call (0 for HV_STAT_CALL_OTHER) */
+uint16_t hv_stat_call_code(HvStatCall call);
+/* The TLFS name of bucket @call ("HvCallPostMessage"; "other") */
+const char *hv_stat_call_name(HvStatCall call);
+
+/*
  * Per virtual processor state.  Guest visible, so migrated, except the
  * fields said not to be; after loading it, the glue calls
  * hv_vp_post_load().
@@ -63,6 +107,8 @@ typedef struct HvVp {
      * the guest (or the host) was late.
      */
     uint64_t stimer_missed[HV_STIMER_COUNT];
+    /* Statistics, not guest visible (HvVpStats) */
+    HvVpStats stats;
 
     /*
      * Derived from sint[] (hv_synic_update_vectors()); no need to migrate.
@@ -257,7 +303,8 @@ void hv_partition_reset(HvPartition *part, const HvOps *ops);
 
 /*
  * Reset a VP to power-on state: SynIC disabled, SINTs masked
- * (HV_SINT_MASKED), timers disabled and nothing pending.  It calls no
+ * (HV_SINT_MASKED), timers disabled and nothing pending; the statistics
+ * (@vp->stats) carry on.  It calls no
  * HvOps: the glue unmaps its SynIC pages and drops its timers for @vp
  * itself (hv_stimer_cancel_all() before the reset does the latter; a
  * stale timer that fires anyway is ignored).

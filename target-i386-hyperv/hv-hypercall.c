@@ -334,6 +334,52 @@ static const HvCallInfo *find_call(uint16_t code)
     return NULL;
 }
 
+static const struct {
+    uint16_t code;
+    const char *name;
+} hv_stat_calls[HV_STAT_CALL_COUNT] = {
+    [HV_STAT_CALL_FLUSH_SPACE] = {
+        HV_FLUSH_VIRTUAL_ADDRESS_SPACE, "HvCallFlushVirtualAddressSpace" },
+    [HV_STAT_CALL_FLUSH_LIST] = {
+        HV_FLUSH_VIRTUAL_ADDRESS_LIST, "HvCallFlushVirtualAddressList" },
+    [HV_STAT_CALL_FLUSH_SPACE_EX] = {
+        HV_FLUSH_VIRTUAL_ADDRESS_SPACE_EX,
+        "HvCallFlushVirtualAddressSpaceEx" },
+    [HV_STAT_CALL_FLUSH_LIST_EX] = {
+        HV_FLUSH_VIRTUAL_ADDRESS_LIST_EX, "HvCallFlushVirtualAddressListEx" },
+    [HV_STAT_CALL_SEND_IPI] = {
+        HV_SEND_SYNTHETIC_CLUSTER_IPI, "HvCallSendSyntheticClusterIpi" },
+    [HV_STAT_CALL_SEND_IPI_EX] = {
+        HV_SEND_SYNTHETIC_CLUSTER_IPI_EX, "HvCallSendSyntheticClusterIpiEx" },
+    [HV_STAT_CALL_POST_MESSAGE] = { HV_POST_MESSAGE, "HvCallPostMessage" },
+    [HV_STAT_CALL_SIGNAL_EVENT] = { HV_SIGNAL_EVENT, "HvCallSignalEvent" },
+    [HV_STAT_CALL_LONG_SPIN_WAIT] = {
+        HV_NOTIFY_LONG_SPIN_WAIT, "HvCallNotifyLongSpinWait" },
+    [HV_STAT_CALL_OTHER] = { 0, "other" },
+};
+
+HvStatCall hv_stat_call_of(uint16_t code)
+{
+    unsigned i;
+
+    for (i = 0; i < HV_STAT_CALL_OTHER; i++) {
+        if (hv_stat_calls[i].code == code) {
+            return i;
+        }
+    }
+    return HV_STAT_CALL_OTHER;
+}
+
+uint16_t hv_stat_call_code(HvStatCall call)
+{
+    return call < HV_STAT_CALL_COUNT ? hv_stat_calls[call].code : 0;
+}
+
+const char *hv_stat_call_name(HvStatCall call)
+{
+    return call < HV_STAT_CALL_COUNT ? hv_stat_calls[call].name : "other";
+}
+
 bool hv_partition_hypercall_exposed(const HvPartition *part, uint16_t code)
 {
     if (code == HV_NOTIFY_LONG_SPIN_WAIT) {
@@ -498,6 +544,13 @@ bool hv_hypercall(HvPartition *part, HvVp *vp, const HvOps *ops,
         result = HV_STATUS_INVALID_HYPERCALL_CODE;
     } else {
         result = dispatch(&c, control, regs, &raise_ud);
+    }
+
+    vp->stats.hypercalls++;
+    vp->stats.hypercalls_by_call[hv_stat_call_of(control &
+                                                 HV_HYPERCALL_CODE_MASK)]++;
+    if ((uint16_t)result != HV_STATUS_SUCCESS) {
+        vp->stats.hypercall_errors++;
     }
 
     if (regs->long_mode) {

@@ -299,6 +299,7 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
     if (!msr_in_hyperv_range(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
+    vp->stats.msr_reads++;
     if (!hv_partition_msr_exposed(part, msr)) {
         return HV_MSR_GP;
     }
@@ -384,6 +385,7 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     if (!msr_in_hyperv_range(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
+    vp->stats.msr_writes++;
     if (!hv_partition_msr_exposed(part, msr)) {
         return HV_MSR_GP;
     }
@@ -519,7 +521,10 @@ void hv_vp_reset(HvVp *vp, uint32_t vp_index)
      * TLFS: SCONTROL, SIEFP, SIMP and the timers are 0 at VP creation and
      * reset, the SINTs 0x10000 (masked); no message is queued.
      */
+    HvVpStats stats = vp->stats;
+
     memset(vp, 0, sizeof(*vp));
+    vp->stats = stats;
     vp->vp_index = vp_index;
     for (i = 0; i < HV_SINT_COUNT; i++) {
         vp->sint[i] = HV_SINT_MASKED;

@@ -290,6 +290,7 @@ void hv_stimer_expired(HvPartition *part, HvVp *vp, const HvOps *ops,
         return;
     }
     vp->stimer_armed &= ~bit(index);
+    vp->stats.stimer_expirations[index]++;
     stimer_fire(part, vp, ops, index);
 }
 

@@ -111,6 +111,7 @@ HvSynicStatus hv_synic_set_sint(HvPartition *part, HvVp *vp,
     if (!sint_interrupts(val)) {
         return HV_SYNIC_NO_IRQ;
     }
+    vp->stats.sint_deliveries[sint]++;
     if (ops->sint_deliver) {
         ops->sint_deliver(ops->opaque, vp, sint_vector(val),
                           val & HV_SINT_AUTO_EOI);
