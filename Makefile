@@ -8,6 +8,10 @@
 #                   and used (DEMO_* settings: see README.md)
 #   make check      unit tests + qtests; last line "N passed, N failed"
 #   make checkpatch QEMU's checkpatch.pl over patches/ and the module
+#   make debian-series  build/debian-series/: the series as quilt patches for
+#                   Debian's qemu 10.0 source package (docs/packaging.md)
+#   make debian-build-check  apply it to Debian's source package and build
+#                   x86_64-softmmu from that tree (slow; not part of check)
 #   make clean      remove build outputs (keeps the downloaded QEMU source)
 #   make distclean  remove build/ entirely
 #
@@ -18,7 +22,7 @@
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR QEMU_SRC
 
-.PHONY: all build demo check checkpatch clean distclean
+.PHONY: all build demo check checkpatch clean distclean debian-series debian-build-check
 
 all: build
 
@@ -33,6 +37,12 @@ check:
 
 checkpatch: build
 	@bash scripts/checkpatch.sh
+
+debian-series:
+	@bash scripts/debian-series.sh generate
+
+debian-build-check: build
+	@bash scripts/debian-series.sh build-check
 
 clean:
 	rm -rf $(BUILD_DIR)/qemu-build $(BUILD_DIR)/unit $(BUILD_DIR)/qemu

@@ -76,6 +76,10 @@ else
     echo "not ok - checkpatch found problems (log: $BUILD_DIR/checkpatch.log)" | tee -a "$log"
 fi
 
+# The series as quilt patches applies to Debian's qemu source package and
+# gives exactly build/qemu (scripts/debian-series.sh, docs/packaging.md).
+run_tap debian-series bash "$here/debian-series.sh" check
+
 # 3. qtests, under TCG.
 echo ">> qtests"
 export QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64"
