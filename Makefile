@@ -8,6 +8,9 @@
 #                   and used (DEMO_* settings: see README.md)
 #   make check      unit tests + qtests; last line "N passed, N failed"
 #   make checkpatch QEMU's checkpatch.pl over patches/ and the module
+#   make fuzz       libFuzzer (clang-14, ASan + UBSan) over the Hyper-V
+#                   core for FUZZ_SECONDS (default 60) from the seed corpus
+#                   in tests-fuzz/corpus; prints execs, coverage, crashes
 #   make debian-series  build/debian-series/: the series as quilt patches for
 #                   Debian's qemu 10.0 source package (docs/packaging.md)
 #   make debian-build-check  apply it to Debian's source package and build
@@ -22,7 +25,7 @@
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR QEMU_SRC
 
-.PHONY: all build demo check checkpatch clean distclean debian-series debian-build-check
+.PHONY: all build demo check checkpatch fuzz clean distclean debian-series debian-build-check
 
 all: build
 
@@ -37,6 +40,10 @@ check:
 
 checkpatch: build
 	@bash scripts/checkpatch.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests-fuzz/run-fuzz.sh
 
 debian-series:
 	@bash scripts/debian-series.sh generate

@@ -15,7 +15,8 @@ source "$here/apt-private.sh"
 base_pkgs=(build-essential gcc-multilib pkg-config ninja-build ccache python3 python3-venv
            libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev flex bison
            quilt dpkg-dev rsync patchutils seabios bzip2 xz-utils ca-certificates
-           debian-archive-keyring)
+           debian-archive-keyring
+           clang-14 libclang-rt-14-dev llvm-14)   # make fuzz: libFuzzer, llvm-cov
 # Packages that bookworm has too old (meson 1.0) or not at all.
 bpo_pkgs=(meson python3-pycotap)
 # Extra packages asked for by the caller (e.g. make demo): EXTRA_PKGS="a b".

@@ -60,6 +60,27 @@ for t in "$BUILD_DIR"/unit/test-*; do
     run_tap "unit/$(basename "$t")" "$t" --tap
 done
 
+# Fuzzing the core (tests-fuzz/): the corpus replayed as a regression
+# test, then a short libFuzzer run ("make fuzz" runs longer ones).
+echo ">> fuzz"
+if out=$(bash "$top/tests-fuzz/run-fuzz.sh" --replay 2>&1); then
+    n=$(echo "$out" | sed -n 's/^replayed \([0-9]*\) inputs$/\1/p')
+    echo "ok - fuzz: replayed ${n:-0} corpus inputs" | tee -a "$log"
+else
+    echo "$out" | tail -n 30
+    echo "not ok - fuzz: corpus replay failed (log: $BUILD_DIR/fuzz/replay.log)" | tee -a "$log"
+fi
+fuzz_s=${CHECK_FUZZ_SECONDS:-20}
+if out=$(FUZZ_SECONDS=$fuzz_s FUZZ_COVERAGE=0 bash "$top/tests-fuzz/run-fuzz.sh" 2>&1); then
+    sum=$(echo "$out" | grep '^FUZZ-SUMMARY' | tail -1)
+    execs=$(echo "$sum" | sed -n 's/.* execs=\([0-9]*\).*/\1/p')
+    cov=$(echo "$sum" | sed -n 's/.* cov=\([0-9]*\).*/\1/p')
+    echo "ok - fuzz: $fuzz_s s, ${execs:-0} execs, cov ${cov:-0}, 0 crashes" | tee -a "$log"
+else
+    echo "$out" | tail -n 30
+    echo "not ok - fuzz: $(echo "$out" | grep -E '^(error|fuzz):' | head -1)" | tee -a "$log"
+fi
+
 # The generated feature table in docs/ must match the model's table.
 if make -s -C "$top" "$BUILD_DIR/gen-feature-table" > /dev/null 2>&1 &&
    "$BUILD_DIR/gen-feature-table" | cmp -s - "$top/docs/feature-table.md"; then
