@@ -342,8 +342,17 @@ void hv_stimer_rearm_all(HvPartition *part, HvVp *vp, const HvOps *ops)
     unsigned i;
 
     (void)part;
+    /* Loaded state: only HV_STIMER_COUNT timers have state bits */
+    vp->stimer_armed &= bit(HV_STIMER_COUNT) - 1;
+    vp->stimer_msg_pending &= bit(HV_STIMER_COUNT) - 1;
     for (i = 0; i < HV_STIMER_COUNT; i++) {
+        /*
+         * Armed and msg pending exclude each other; a loaded state that
+         * has both (never one the core saved) keeps the queued message
+         * and waits for EOM / EOI, as a queued timer does.
+         */
         if ((vp->stimer_armed & bit(i)) &&
+            !(vp->stimer_msg_pending & bit(i)) &&
             (vp->stimer_config[i] & STIMER_ENABLE)) {
             arm(vp, ops, i, vp->stimer_exp_time[i]);
         } else {
