@@ -160,6 +160,12 @@ void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops)
     int64_t offset;
 
     if (!(part->reference_tsc & HV_REFERENCE_TSC_ENABLE)) {
+        /*
+         * A disabled page holds nothing valid, whatever a migration
+         * stream says: enabling it later must start from the clock, not
+         * from stale parameters.
+         */
+        part->tsc_sequence = 0;
         return;
     }
 

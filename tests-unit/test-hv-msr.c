@@ -847,6 +847,40 @@ static void test_tsc_page_invalid(void)
     fake_free(f);
 }
 
+/*
+ * A migration stream whose disabled TSC page still has a sequence and
+ * parameters (found by the fuzzer): the page update after loading forgets
+ * them, so that enabling the page later continues the reference time
+ * from the clock instead of jumping to what the stale parameters say.
+ */
+static void test_tsc_page_post_load_disabled(void)
+{
+    Fake *f = fake_new(BIT64(F_TIME), 1);
+    uint64_t t;
+
+    f->clock_ns = 1000000;
+    f->tsc = 12345;
+    f->part.reference_tsc = TSC_PAGE;
+    f->part.tsc_sequence = 7;
+    f->part.tsc_scale = 1ull << 62;
+    f->part.tsc_offset = 99;
+    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    g_assert_cmpuint(f->part.tsc_sequence, ==, 0);
+    g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 10000);
+
+    /* Not RAM: the clock goes on from 10000 */
+    g_assert_cmpint(wr(f, 0x40000021, 0x200000 | 1), ==, HV_MSR_OK);
+    g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 10000);
+
+    /* RAM: the page continues from there too */
+    g_assert_cmpint(wr(f, 0x40000021, TSC_PAGE | 1), ==, HV_MSR_OK);
+    g_assert_cmpuint(f->part.tsc_sequence, !=, 0);
+    g_assert_true(guest_page_time(f, TSC_PAGE, f->tsc, &t));
+    g_assert_cmpuint(t, ==, 10000);
+    g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 10000);
+    fake_free(f);
+}
+
 static void test_partition_reset(void)
 {
     Fake *f = fake_new(HV_FEAT_ALL, 2);
@@ -1035,6 +1069,8 @@ int main(int argc, char **argv)
     g_test_add_func("/tsc-page/monotonic", test_tsc_page_monotonic);
     g_test_add_func("/tsc-page/sequence", test_tsc_page_sequence);
     g_test_add_func("/tsc-page/invalid", test_tsc_page_invalid);
+    g_test_add_func("/tsc-page/post-load-disabled",
+                    test_tsc_page_post_load_disabled);
     g_test_add_func("/reset/partition", test_partition_reset);
     g_test_add_func("/msr/random-access", test_random_access);
 
