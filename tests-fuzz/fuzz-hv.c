@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "hv-core.h"
+#include "fuzz-hv.h"
 
 #define RAM_PAGES           64
 #define RAM_SIZE            ((uint64_t)RAM_PAGES * HV_PAGE_SIZE)
@@ -1476,8 +1477,6 @@ static void fuzz_one(const uint8_t *data, size_t size)
         }
     }
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

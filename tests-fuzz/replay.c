@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-hv.h"
 
 static unsigned replayed;
 
