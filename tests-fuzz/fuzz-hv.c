@@ -112,6 +112,10 @@ typedef struct Fuzz {
     bool extra_page_ok;         /* page of an MSR value being written */
     uint64_t extra_page;
     uint64_t in_page, out_page; /* hypercall input / output GPA pages */
+    uint64_t in_gpa;            /* hypercall input GPA */
+    bool hc_fast;               /* fast hypercall: no input in memory */
+    bool in_glue;               /* the fake itself reads guest memory */
+    unsigned side_effects;      /* flush_tlb / send_ipi calls */
     unsigned good_writes;       /* successful writes (all phases) */
     unsigned deliveries;        /* sint_deliver calls */
 
@@ -237,7 +241,13 @@ static void check_access(const char *what, uint64_t gpa, uint64_t len,
              what, len, gpa);
     }
     if (fz.phase == PHASE_HYPERCALL) {
-        if (!write && page == fz.in_page) {
+        if (!write && fz.in_glue) {
+            return;
+        }
+        if (!write && fz.hc_fast) {
+            FAIL("fast hypercall read guest memory at 0x%" PRIx64, gpa);
+        }
+        if (!write && page == fz.in_page && gpa >= fz.in_gpa) {
             return;
         }
         if (write && page == fz.out_page) {
@@ -391,6 +401,7 @@ static void fake_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
     unsigned i;
 
     vp_num(caller);
+    fz.side_effects++;
     check_vp_set("flush", set);
     if (!gvas && n_gvas) {
         FAIL("flush of %u ranges without a list", n_gvas);
@@ -407,6 +418,7 @@ static void fake_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
 static void fake_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
                           uint8_t vector)
 {
+    fz.side_effects++;
     if (fz.phase == PHASE_HYPERCALL) {
         vp_num(caller);
         if (vector < HV_IPI_LOW_VECTOR) {
@@ -445,7 +457,7 @@ static bool direct_timer_vector(const HvVp *vp, uint8_t vector)
 static void fake_sint_deliver(void *opaque, HvVp *vp, uint8_t vector,
                               bool auto_eoi)
 {
-    unsigned n = vp_num(vp);
+    unsigned n = vp_num(vp), i;
 
     fz.deliveries++;
     if (fz.vp_loaded[n]) {
@@ -455,13 +467,28 @@ static void fake_sint_deliver(void *opaque, HvVp *vp, uint8_t vector,
         FAIL("AutoEOI interrupt %u on VP %u that is no AutoEOI vector",
              vector, n);
     }
-    if (!(vp->scontrol & HV_SYNIC_ENABLE) || vector < 16) {
-        if (!direct_timer_vector(vp, vector)) {
-            FAIL("interrupt %u on VP %u (SCONTROL 0x%" PRIx64 ") that is "
-                 "neither a SINT's nor a direct timer's", vector, n,
-                 vp->scontrol);
+    if (direct_timer_vector(vp, vector) && !auto_eoi) {
+        return;
+    }
+    /*
+     * Otherwise a SINT's: the SynIC enabled, and an unmasked, non-polling
+     * SINT with that vector and that AutoEOI flag (from sint[] itself,
+     * not the core's bitmaps)
+     */
+    if (vp->scontrol & HV_SYNIC_ENABLE) {
+        for (i = 0; i < HV_SINT_COUNT; i++) {
+            uint64_t sint = vp->sint[i];
+
+            if (!(sint & (HV_SINT_MASKED | HV_SINT_POLLING)) &&
+                (sint & HV_SINT_VECTOR_MASK) == vector && vector >= 16 &&
+                !(sint & HV_SINT_AUTO_EOI) == !auto_eoi) {
+                return;
+            }
         }
     }
+    FAIL("interrupt %u (AutoEOI %d) on VP %u (SCONTROL 0x%" PRIx64 ") "
+         "that is neither a SINT's nor a direct timer's", vector, auto_eoi,
+         n, vp->scontrol);
 }
 
 static void fake_synic_update(void *opaque, HvVp *vp)
@@ -516,7 +543,12 @@ static uint16_t fake_synic_hypercall(void *opaque, HvVp *vp, uint16_t code,
         if (fast) {
             return HV_STATUS_INVALID_HYPERCALL_INPUT;
         }
-        if (!fake_read_gpa(NULL, param, &msg, sizeof(msg))) {
+        bool ok;
+
+        fz.in_glue = true;
+        ok = fake_read_gpa(NULL, param, &msg, sizeof(msg));
+        fz.in_glue = false;
+        if (!ok) {
             return HV_STATUS_INVALID_ALIGNMENT;
         }
     }
@@ -997,6 +1029,9 @@ static void op_hypercall(Input *in)
                                      sizeof(synic_answers[0]))];
 
     fz.phase = PHASE_HYPERCALL;
+    fz.side_effects = 0;
+    fz.hc_fast = control & HV_HYPERCALL_FAST;
+    fz.in_gpa = ingpa;
     fz.in_page = page_of(ingpa);
     fz.out_page = page_of(outgpa);
     ok = hv_hypercall(&fz.part, vp, &fz.ops, &regs);
@@ -1023,6 +1058,10 @@ static void op_hypercall(Input *in)
         status != HV_STATUS_INVALID_HYPERCALL_INPUT) {
         FAIL("hypercall 0x%" PRIx64 ": #UD with status 0x%x", control,
              status);
+    }
+    if (status != HV_STATUS_SUCCESS && fz.side_effects) {
+        FAIL("hypercall 0x%" PRIx64 " failed (0x%x) but flushed or sent "
+             "IPIs", control, status);
     }
     if (!regs.cpl0 && ok) {
         FAIL("hypercall 0x%" PRIx64 " from CPL > 0 did not #UD", control);
@@ -1091,6 +1130,16 @@ static void fire_timer(unsigned n, unsigned i)
          !(vp->stimer_armed & (1u << i)) || vp->stimer_exp_time[i] != exp)) {
         FAIL("VP %u timer %u signaled at %" PRIu64 ", before its expiration "
              "%" PRIu64, n, i, now, exp);
+    }
+    /*
+     * A periodic timer that signaled waits for a time still to come:
+     * missed periods are skipped, never fired in a burst.
+     */
+    if (was_armed && !fz.vp_loaded[n] && (vp->stimer_armed & (1u << i)) &&
+        vp->stimer_exp_time[i] != exp && vp->stimer_exp_time[i] <= now &&
+        vp->stimer_exp_time[i] != UINT64_MAX) {
+        FAIL("VP %u timer %u re-armed for %" PRIu64 ", not after now (%"
+             PRIu64 ")", n, i, vp->stimer_exp_time[i], now);
     }
 }
 
