@@ -8,6 +8,7 @@
 #                   and used (DEMO_* settings: see README.md)
 #   make check      unit tests + qtests; last line "N passed, N failed"
 #   make checkpatch QEMU's checkpatch.pl over patches/ and the module
+#   make stress     the long SMP stress qtest (HV_STRESS_SECONDS, default 30)
 #   make fuzz       libFuzzer (clang-14, ASan + UBSan) over the Hyper-V
 #                   core for FUZZ_SECONDS (default 60) from the seed corpus
 #                   in tests-fuzz/corpus; prints execs, coverage, crashes
@@ -25,7 +26,7 @@
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR QEMU_SRC
 
-.PHONY: all build demo check checkpatch fuzz clean distclean debian-series debian-build-check
+.PHONY: all build demo check checkpatch fuzz clean distclean debian-series debian-build-check stress
 
 all: build
 
@@ -37,6 +38,9 @@ demo:
 
 check:
 	@bash scripts/run-checks.sh
+
+stress:
+	@bash scripts/stress.sh
 
 checkpatch: build
 	@bash scripts/checkpatch.sh

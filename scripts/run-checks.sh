@@ -110,6 +110,8 @@ for t in $qtest_targets; do
     esac
 done
 
+# The stress qtest's summary lines again, next to the totals
+grep -E '^# stress: ' "$log" || true
 passed=$(grep -cE '^ok ' "$log" | head -1)
 skipped=$(grep -cE '^ok .*# (SKIP|skip)' "$log" | head -1)
 failed=$(grep -cE '^not ok ' "$log" | head -1)
