@@ -287,8 +287,12 @@ struct hyperv_reference_tsc_page {
 #define HV_HYPERCALL_REP_COUNT_MASK           (0xfffull << 32)
 #define HV_HYPERCALL_REP_START_SHIFT          48
 #define HV_HYPERCALL_REP_START_MASK           (0xfffull << 48)
-/* bits 27-30, 44-47 and 60-63 */
-#define HV_HYPERCALL_RSVD_MASK                0xf000f00078000000ull
+/*
+ * bits 27-31, 44-47 and 60-63.  Bit 31 (IsNested) is only for a nested
+ * hypervisor's calls to its parent: reserved for this partition's guest,
+ * as in KVM (HV_HYPERCALL_RSVD0_MASK is 31:27).
+ */
+#define HV_HYPERCALL_RSVD_MASK                0xf000f000f8000000ull
 
 /* Hypercall result value (RAX) layout */
 #define HV_HYPERCALL_RESULT_REP_SHIFT         32
