@@ -37,6 +37,7 @@
 #include "kvm/hyperv.h"
 #include "hyperv-cpu.h"
 #include "hyperv-tcg.h"
+#include "trace.h"
 
 static HvPartition hv_partition;
 static HvOps hv_ops;
@@ -310,6 +311,9 @@ static void tcg_send_ipi(void *opaque, HvVp *caller, const HvVpSet *set,
 {
     CPUState *cs;
 
+    trace_hyperv_pv_ipi(caller ? caller->vp_index : UINT32_MAX, vector,
+                        set->all);
+
     CPU_FOREACH(cs) {
         X86CPU *cpu = X86_CPU(cs);
 
@@ -339,6 +343,7 @@ static void send_fixed_irq(X86CPU *cpu, uint8_t vector)
 static void tcg_sint_deliver(void *opaque, HvVp *vp, uint8_t vector,
                              bool auto_eoi)
 {
+    trace_hyperv_sint_deliver(vp->vp_index, vector, auto_eoi);
     /* AutoEOI is applied when the APIC accepts it (hyperv_tcg_apic_*) */
     send_fixed_irq(vp_cpu(vp), vector);
 }
@@ -355,7 +360,22 @@ static void tcg_synic_update(void *opaque, HvVp *vp)
 
 static void tcg_sint_ack(void *opaque, HvVp *vp, uint32_t sint)
 {
+    trace_hyperv_sint_ack(vp->vp_index, sint);
     hyperv_sint_ack(CPU(vp_cpu(vp)), sint);
+}
+
+const char *hyperv_synic_status_name(HvSynicStatus status)
+{
+    static const char *const names[] = {
+        [HV_SYNIC_OK] = "delivered",
+        [HV_SYNIC_NO_IRQ] = "masked or polling",
+        [HV_SYNIC_BUSY] = "slot busy",
+        [HV_SYNIC_DISABLED] = "SynIC or page disabled",
+        [HV_SYNIC_FAULT] = "page not RAM",
+        [HV_SYNIC_INVALID] = "invalid",
+    };
+
+    return status < ARRAY_SIZE(names) && names[status] ? names[status] : "?";
 }
 
 /* hw/hyperv's SINT routes (VMBus, hyperv-testdev) raise SINTs here */
@@ -369,6 +389,8 @@ static int tcg_set_sint(CPUState *cs, uint32_t sint)
     }
     BQL_LOCK_GUARD();
     ret = hv_synic_set_sint(&hv_partition, &cpu->hyperv_vp, &hv_ops, sint);
+    trace_hyperv_sint_set(cpu->hyperv_vp.vp_index, sint,
+                          hyperv_synic_status_name(ret));
     /* As KVM's irqfd: a SINT the VP cannot take now is lost, no error */
     return ret == HV_SYNIC_INVALID ? -EINVAL : 0;
 }
@@ -402,7 +424,21 @@ static void stimer_cb(void *opaque)
         }
     }
     if (cpu) {
-        hv_stimer_expired(&hv_partition, &cpu->hyperv_vp, &hv_ops, index);
+        HvVp *vp = &cpu->hyperv_vp;
+        uint64_t expirations = vp->stats.stimer_expirations[index];
+        uint64_t config = vp->stimer_config[index];
+        uint64_t exp_time = vp->stimer_exp_time[index];
+
+        hv_stimer_expired(&hv_partition, vp, &hv_ops, index);
+        if (vp->stats.stimer_expirations[index] != expirations) {
+            trace_hyperv_stimer_expired(vp->vp_index, index, config,
+                                        exp_time);
+            if (!(config & (1ull << 12))) {     /* not DirectMode */
+                trace_hyperv_stimer_message(
+                    vp->vp_index, index, (config >> 16) & 0xf,
+                    vp->stimer_msg_pending & (1u << index));
+            }
+        }
     }
 }
 
@@ -422,6 +458,7 @@ static void tcg_stimer_arm(void *opaque, HvVp *vp, unsigned index,
     delta_ns = exp_time <= now ? 0 :
                (exp_time - now > INT64_MAX / 200 ? INT64_MAX / 2 :
                 (int64_t)(exp_time - now) * 100);
+    trace_hyperv_stimer_arm(vp->vp_index, index, exp_time, delta_ns);
     timer_mod(cpu->hyperv_stimers[index],
               qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + delta_ns);
 }
@@ -430,6 +467,7 @@ static void tcg_stimer_cancel(void *opaque, HvVp *vp, unsigned index)
 {
     X86CPU *cpu = vp_cpu(vp);
 
+    trace_hyperv_stimer_cancel(vp->vp_index, index);
     if (cpu->hyperv_stimers[index]) {
         timer_del(cpu->hyperv_stimers[index]);
     }
@@ -721,6 +759,13 @@ static bool cpu_is_vendor(X86CPU *cpu, const char *vendor)
            cpu->env.cpuid_vendor3 == regs[2];
 }
 
+static void traced_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
+                             const uint64_t *gvas, unsigned n_gvas)
+{
+    trace_hyperv_pv_flush(caller->vp_index, set->all, gvas ? n_gvas : 0);
+    tcg_flush_tlb(opaque, caller, set, gvas, n_gvas);
+}
+
 static void hyperv_tcg_partition_create(X86CPU *cpu)
 {
     HvConfig cfg;
@@ -765,7 +810,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .apic_tpr_read = tcg_apic_tpr_read,
         .reset = tcg_reset,
         .crash = tcg_crash,
-        .flush_tlb = tcg_flush_tlb,
+        .flush_tlb = traced_flush_tlb,
         .send_ipi = tcg_send_ipi,
         .long_spin_wait = tcg_long_spin_wait,
         .sint_deliver = tcg_sint_deliver,
@@ -838,6 +883,16 @@ bool hyperv_tcg_active(X86CPU *cpu)
     return hv_partition_created;
 }
 
+const HvPartition *hyperv_tcg_partition(void)
+{
+    return hv_partition_created ? &hv_partition : NULL;
+}
+
+static const char *msr_result_name(HvMsrResult r)
+{
+    return r == HV_MSR_OK ? "ok" : r == HV_MSR_GP ? "#GP" : "not Hyper-V";
+}
+
 /* The synthetic MSRs all live in 0x40000000-0x400001FF */
 static bool is_hyperv_msr(uint32_t msr)
 {
@@ -851,8 +906,13 @@ HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
     if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
+    HvMsrResult r;
+
     BQL_LOCK_GUARD();
-    return hv_msr_read(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+    r = hv_msr_read(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+    trace_hyperv_msr_read(cpu->hyperv_vp.vp_index, msr,
+                          r == HV_MSR_OK ? *val : 0, msr_result_name(r));
+    return r;
 }
 
 HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
@@ -862,8 +922,13 @@ HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
     if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
         return HV_MSR_NOT_HYPERV;
     }
+    HvMsrResult r;
+
     BQL_LOCK_GUARD();
-    return hv_msr_write(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+    r = hv_msr_write(&hv_partition, &cpu->hyperv_vp, &hv_ops, msr, val);
+    trace_hyperv_msr_write(cpu->hyperv_vp.vp_index, msr, val,
+                           msr_result_name(r));
+    return r;
 }
 
 bool hyperv_tcg_hypercall(CPUX86State *env)
@@ -877,6 +942,7 @@ bool hyperv_tcg_hypercall(CPUX86State *env)
     }
     BQL_LOCK_GUARD();
     if (!hv_hypercalls_enabled(&hv_partition)) {
+        trace_hyperv_hypercall_disabled(cpu->hyperv_vp.vp_index);
         return false;
     }
 
@@ -897,10 +963,29 @@ bool hyperv_tcg_hypercall(CPUX86State *env)
         regs.xmm[i][1] = env->xmm_regs[i].ZMM_Q(1);
     }
 
+    if (trace_event_get_state_backends(TRACE_HYPERV_HYPERCALL)) {
+        uint64_t control = regs.long_mode ? regs.rcx :
+                           regs.rdx << 32 | (uint32_t)regs.rax;
+
+        trace_hyperv_hypercall(cpu->hyperv_vp.vp_index, (uint16_t)control,
+                               control, regs.long_mode ? regs.rdx :
+                               regs.rbx << 32 | (uint32_t)regs.rcx,
+                               regs.long_mode ? regs.r8 :
+                               regs.rdi << 32 | (uint32_t)regs.rsi);
+    }
     /* CPL > 0, real mode: #UD, as on Hyper-V and KVM */
     if (!hv_hypercall(&hv_partition, &cpu->hyperv_vp, &hv_ops, &regs)) {
+        trace_hyperv_hypercall_result(cpu->hyperv_vp.vp_index,
+                                      (uint16_t)env->regs[R_ECX],
+                                      (uint16_t)regs.rax, 0, true);
         return false;
     }
+    trace_hyperv_hypercall_result(cpu->hyperv_vp.vp_index,
+                                  regs.long_mode ? (uint16_t)env->regs[R_ECX]
+                                  : (uint16_t)env->regs[R_EAX],
+                                  (uint16_t)regs.rax,
+                                  regs.long_mode ? (regs.rax >> 32) & 0xfff
+                                  : regs.rdx & 0xfff, false);
     env->regs[R_EAX] = regs.rax;
     env->regs[R_EDX] = regs.rdx;
     return true;

@@ -30,6 +30,16 @@ typedef struct CPUState CPUState;
 bool hyperv_tcg_apic_auto_eoi(CPUState *cs, int vector);
 void hyperv_tcg_apic_eoi(CPUState *cs, int vector);
 
+/*
+ * The partition the TCG backend serves, NULL when it serves none (not
+ * TCG, or no hv-* property).  For introspection (hyperv-info.c), with
+ * the BQL held.
+ */
+const HvPartition *hyperv_tcg_partition(void);
+
+/* "delivered", "slot busy", ...: for traces and the monitor */
+const char *hyperv_synic_status_name(HvSynicStatus status);
+
 /* Does the TCG backend serve Hyper-V to @cpu's guest? */
 bool hyperv_tcg_active(X86CPU *cpu);
 
