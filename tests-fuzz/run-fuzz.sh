@@ -85,7 +85,7 @@ if [ "${FUZZ_COVERAGE:-1}" != 0 ] && command -v llvm-profdata-14 > /dev/null &&
         llvm-cov-14 report "$out/replay-hv-cov" -instr-profile="$out/cov.profdata" \
             "$model/hv-msr.c" "$model/hv-hypercall.c" "$model/hv-synic.c" \
             "$model/hv-stimer.c" > "$out/coverage.txt" 2> /dev/null
-        awk '/^(\/|TOTAL)/ {
+        awk '/^([^ ]*\.c|TOTAL) / {
                  n = split($1, p, "/"); name = p[n];
                  printf "fuzz: line coverage %-15s %s of %s lines (%s)\n",
                         name, $8 - $9, $8, $10 }' "$out/coverage.txt"
