@@ -26,7 +26,7 @@
 BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR QEMU_SRC
 
-.PHONY: all build demo check checkpatch fuzz clean distclean debian-series debian-build-check stress
+.PHONY: all build demo bench check checkpatch fuzz clean distclean debian-series debian-build-check stress
 
 all: build
 
@@ -35,6 +35,9 @@ build:
 
 demo:
 	@bash scripts/demo.sh
+
+bench:
+	@bash scripts/bench.sh
 
 check:
 	@bash scripts/run-checks.sh

@@ -13,7 +13,9 @@
 #             hv_vmbus, hv_utils and hv_balloon modules with their
 #             dependencies per modules.dep (depmod -b on the unpacked
 #             package), scripts/demo-probe.c built static, and
-#             scripts/demo-init.sh as /init.  cpio (newc) + gzip.
+#             scripts/demo-init.sh as /init; for make bench also
+#             scripts/bench-guest.c (static) and scripts/bench-init.sh.
+#             cpio (newc) + gzip.
 #
 # Usage: demo-guest.sh <env-file>; writes DEMO_GUEST_KERNEL=, DEMO_GUEST_INITRD=,
 # DEMO_GUEST_KVER= and DEMO_GUEST_PKG= lines to <env-file>.
@@ -86,7 +88,8 @@ kdeb=$(fetch_deb "$kpkg")
 bdeb=$(fetch_deb busybox-static)
 
 # 2. The guest, cached by everything it is made of.
-guest_id=$( { basename "$kdeb"; basename "$bdeb"; cat "$here/demo-init.sh" "$here/demo-probe.c" "$0"; } |
+guest_id=$( { basename "$kdeb"; basename "$bdeb"; cat "$here/demo-init.sh" "$here/demo-probe.c" "$0" \
+                "$here/bench-init.sh" "$here/bench-guest.c"; } |
             sha256sum | cut -c1-16)
 gdir="$demo/guest-$kpkg"
 if [ "$(cat "$gdir/.id" 2> /dev/null)" != "$guest_id" ] || [ ! -f "$gdir/initrd.gz" ]; then
@@ -154,6 +157,13 @@ if [ "$(cat "$gdir/.id" 2> /dev/null)" != "$guest_id" ] || [ ! -f "$gdir/initrd.
              > "$demo/unpack/probe.log" 2>&1; then
         cat "$demo/unpack/probe.log" >&2
         echo "warning: building scripts/demo-probe.c failed; the guest will not dump CPUID or exercise TLB flushes/IPIs" >&2
+    fi
+    # make bench's programs (scripts/bench-init.sh runs them).
+    install -m 0755 "$here/bench-init.sh" "$root/bench-init.sh"
+    if ! gcc -O2 -static -pthread -o "$root/bin/bench-guest" "$here/bench-guest.c" \
+             > "$demo/unpack/bench.log" 2>&1; then
+        cat "$demo/unpack/bench.log" >&2
+        die "building scripts/bench-guest.c failed"
     fi
     (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$gdir/initrd.gz" ||
         die "making the initramfs failed"

@@ -324,6 +324,10 @@ class Run:
             if self.a.balloon_mib > 0:
                 self.balloon_wait()
             self.send_console('DEMO-GO\n')
+        elif line.startswith('BENCH init '):
+            self.milestone('bench-init', 'benchmarks start')
+        elif line.startswith('BENCH mark '):
+            self.cpu_mark(line.split()[2])
         elif line.startswith('DEMO-REPORT-END'):
             self.milestone('report', 'guest report complete')
         elif line.startswith('DEMO-CRASH'):
@@ -337,6 +341,16 @@ class Run:
             self.say('guest: ' + line.strip())
         if self.a.end_marker and self.a.end_marker in line:
             self.milestone('end-marker')
+
+    def cpu_mark(self, name):
+        """make bench: the QEMU process's CPU time (all threads) now."""
+        try:
+            with open('/proc/%d/stat' % self.proc.pid) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+        except (OSError, IndexError, ValueError):
+            cpu = None
+        self.result.setdefault('marks', {})[name] = {'t': round(self.elapsed(), 3), 'cpu': cpu}
 
     def dump_hang(self):
         with open(os.path.join(self.out, 'hang-registers.txt'), 'w') as f:

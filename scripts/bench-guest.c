@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * make bench: the guest side of the microbenchmarks, built static into the
+ * demo initramfs (scripts/demo-guest.sh) and run by scripts/bench-init.sh.
+ *
+ *   bench-guest clock MS        clock_gettime(CLOCK_MONOTONIC) cost on the
+ *                               current clocksource: "clock ns X calls N"
+ *   bench-guest tlb MODE MS     TLB-shootdown storm for MS milliseconds with
+ *                               every CPU busy: one spinning thread per CPU
+ *                               1..n-1 (same mm, so each is a flush target),
+ *                               the initiator on CPU 0.  MODE "mprotect"
+ *                               flips a page the spinners keep reading
+ *                               between read-only and read-write; "munmap"
+ *                               replaces it (mmap MAP_FIXED unmaps the old
+ *                               page) and writes a new value into the new
+ *                               one.  "tlb MODE ops N ms T stale S cpus C"
+ *                               (S: a spinner read the old page after the
+ *                               flush - a stale translation; must be 0)
+ *   bench-guest ipi MS          cross-CPU wake-up ping-pong between CPU 0
+ *                               and CPU 1 through futexes (both sides sleep,
+ *                               so every wake-up is an IPI to an idle CPU):
+ *                               "ipi roundtrips N ms T"
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+        fprintf(stderr, "sched_setaffinity(%d): %s\n", cpu, strerror(errno));
+    }
+}
+
+static int ncpus(void)
+{
+    return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* --- clock_gettime ------------------------------------------------------ */
+
+static int bench_clock(double ms)
+{
+    struct timespec ts;
+    unsigned long calls = 0;
+    double t0 = now_ms(), t;
+
+    pin(0);
+    do {
+        for (int i = 0; i < 1000; i++) {
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+        }
+        calls += 1000;
+        t = now_ms();
+    } while (t - t0 < ms);
+    printf("clock ns %.1f calls %lu\n", (t - t0) * 1e6 / calls, calls);
+    return 0;
+}
+
+/* --- TLB shootdown ------------------------------------------------------ */
+
+static volatile unsigned long *shared_page;
+static atomic_ulong published;
+static atomic_int tlb_stop, tlb_ready;
+static atomic_ulong stale_reads;
+
+static void *spinner(void *arg)
+{
+    pin((int)(long)arg);
+    atomic_fetch_add(&tlb_ready, 1);
+    while (!atomic_load_explicit(&tlb_stop, memory_order_relaxed)) {
+        /*
+         * "published" is odd while the initiator replaces the page and
+         * 2 * v once the new page holds v (after the flush): a read
+         * between two equal even values must see v, never the old page.
+         */
+        unsigned long w1 = atomic_load_explicit(&published, memory_order_acquire);
+        unsigned long got = *shared_page;
+
+        atomic_thread_fence(memory_order_seq_cst);
+        if (!(w1 & 1) && atomic_load(&published) == w1 && got != w1 / 2) {
+            atomic_fetch_add(&stale_reads, 1);
+        }
+    }
+    return NULL;
+}
+
+static int bench_tlb(const char *mode, double ms)
+{
+    int n = ncpus();
+    pthread_t *t = calloc(n, sizeof(*t));
+    unsigned long ops = 0;
+    bool flip = !strcmp(mode, "mprotect");
+    double t0, t1;
+
+    if (!flip && strcmp(mode, "munmap")) {
+        fprintf(stderr, "tlb: mode mprotect or munmap\n");
+        return 2;
+    }
+    pin(0);
+    shared_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (shared_page == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    *shared_page = 0;
+    for (long i = 1; i < n; i++) {
+        pthread_create(&t[i], NULL, spinner, (void *)i);
+    }
+    while (atomic_load(&tlb_ready) < n - 1) {
+        sched_yield();
+    }
+    t0 = now_ms();
+    do {
+        for (int i = 0; i < 2; i++) {
+            if (flip) {
+                /* Both changes flush every CPU that runs this mm. */
+                atomic_store(&published, 2 * ops + 1);
+                mprotect((void *)shared_page, 4096, PROT_READ);
+                mprotect((void *)shared_page, 4096, PROT_READ | PROT_WRITE);
+                *shared_page = ops + 1;
+                atomic_store_explicit(&published, 2 * (ops + 1), memory_order_release);
+            } else {
+                /* MAP_FIXED unmaps the old page: the spinners' TLBs hold it */
+                atomic_store(&published, 2 * ops + 1);
+                void *p = mmap((void *)shared_page, 4096, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+                if (p != (void *)shared_page) {
+                    perror("mmap(MAP_FIXED)");
+                    return 1;
+                }
+                *shared_page = ops + 1;
+                atomic_store_explicit(&published, 2 * (ops + 1), memory_order_release);
+            }
+            ops++;
+        }
+        t1 = now_ms();
+    } while (t1 - t0 < ms);
+    atomic_store(&tlb_stop, 1);
+    for (int i = 1; i < n; i++) {
+        pthread_join(t[i], NULL);
+    }
+    printf("tlb %s ops %lu ms %.0f stale %lu cpus %d\n", mode, ops, t1 - t0,
+           (unsigned long)atomic_load(&stale_reads), n);
+    return 0;
+}
+
+/* --- cross-CPU wake-up -------------------------------------------------- */
+
+static atomic_int ping, pong, ipi_stop;
+
+static void futex_wait(atomic_int *addr, int val)
+{
+    syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_int *addr)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *ponger(void *arg)
+{
+    (void)arg;
+    pin(1);
+    for (int i = 1;; i++) {
+        int v;
+
+        while ((v = atomic_load(&ping)) != i) {
+            if (atomic_load(&ipi_stop)) {
+                return NULL;
+            }
+            futex_wait(&ping, v);
+        }
+        atomic_store(&pong, i);
+        futex_wake(&pong);
+    }
+}
+
+static int bench_ipi(double ms)
+{
+    pthread_t t;
+    int i;
+    double t0, t1;
+
+    if (ncpus() < 2) {
+        printf("ipi skip one-cpu\n");
+        return 0;
+    }
+    pin(0);
+    pthread_create(&t, NULL, ponger, NULL);
+    usleep(10000);
+    t0 = now_ms();
+    for (i = 1;; i++) {
+        int v;
+
+        atomic_store(&ping, i);
+        futex_wake(&ping);
+        while ((v = atomic_load(&pong)) != i) {
+            futex_wait(&pong, v);
+        }
+        t1 = now_ms();
+        if (t1 - t0 >= ms) {
+            break;
+        }
+    }
+    atomic_store(&ipi_stop, 1);
+    atomic_store(&ping, -1);
+    futex_wake(&ping);
+    pthread_join(t, NULL);
+    printf("ipi roundtrips %d ms %.0f\n", i, t1 - t0);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    double ms = argc > 2 ? atof(argv[argc - 1]) : 1000;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 2 && !strcmp(argv[1], "clock")) {
+        return bench_clock(ms);
+    }
+    if (argc > 3 && !strcmp(argv[1], "tlb")) {
+        return bench_tlb(argv[2], ms);
+    }
+    if (argc > 2 && !strcmp(argv[1], "ipi")) {
+        return bench_ipi(ms);
+    }
+    fprintf(stderr, "usage: bench-guest clock MS | tlb mprotect|munmap MS | ipi MS\n");
+    return 2;
+}

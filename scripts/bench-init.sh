@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make bench: what the demo initramfs runs instead of the demo when the
+# kernel command line has bench.tests=... (scripts/demo-init.sh execs this).
+# Every result line starts with "BENCH " for scripts/bench-report.py.
+#   bench.tests=clock,tlb,ipi,idle   which benchmarks (comma separated)
+#   bench.ms=2000                    duration of each clock/tlb/ipi run
+#   bench.idle=30                    seconds of idle for the host CPU% mark
+export PATH=/bin:/sbin
+say() { echo "BENCH $*"; }
+cmdline=$(cat /proc/cmdline)
+tests=clock,tlb,ipi ms=2000 idle=30
+for w in $cmdline; do
+    case "$w" in
+    bench.tests=*) tests=${w#bench.tests=} ;;
+    bench.ms=*) ms=${w#bench.ms=} ;;
+    bench.idle=*) idle=${w#bench.idle=} ;;
+    esac
+done
+has_test() { case ",$tests," in *",$1,"*) return 0 ;; esac; return 1; }
+
+say "init uptime $(cut -d' ' -f1 /proc/uptime) cpus $(grep -c ^processor /proc/cpuinfo)"
+cs_dir=/sys/devices/system/clocksource/clocksource0
+default_cs=$(cat $cs_dir/current_clocksource)
+say "clocksource default $default_cs available $(cat $cs_dir/available_clocksource)"
+
+irqsum() {  # the sum over CPUs of one /proc/interrupts row
+    awk -v n="$1:" '$1 == n { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; f = 1 }
+                    END { if (!f) print 0 }' /proc/interrupts
+}
+irqs() { echo "TLB $(irqsum TLB) CAL $(irqsum CAL) RES $(irqsum RES) HYP $(irqsum HYP)"; }
+
+if has_test clock; then
+    b=/bin/bench-guest
+    say "clock default $($b clock "$ms" | cut -d' ' -f2-)"
+    for cs in hyperv_clocksource_tsc_page tsc hpet acpi_pm; do
+        case " $(cat $cs_dir/available_clocksource) " in *" $cs "*) ;; *) continue ;; esac
+        echo "$cs" > $cs_dir/current_clocksource
+        if [ "$(cat $cs_dir/current_clocksource)" = "$cs" ]; then
+            say "clock $cs $($b clock "$ms" | cut -d' ' -f2-)"
+        fi
+    done
+    echo "$default_cs" > $cs_dir/current_clocksource
+fi
+if has_test tlb; then
+    for mode in mprotect munmap; do
+        before=$(irqs)
+        out=$(/bin/bench-guest tlb $mode "$ms")
+        say "$out irq-before $before irq-after $(irqs)"
+    done
+fi
+if has_test ipi; then
+    before=$(irqs)
+    out=$(/bin/bench-guest ipi "$ms")
+    say "$out irq-before $before irq-after $(irqs)"
+fi
+if has_test idle; then
+    sleep 2
+    say "mark idle-begin"
+    sleep "$idle"
+    say "mark idle-end"
+fi
+dmesg | grep -iE 'clocksource|tsc|hyper-?v|unstable|clockevent' | sed 's/^/BENCH dmesg /'
+dmesg | grep -E 'WARNING: CPU|BUG:|Oops|soft lockup|rcu.*stall' | sed 's/^/BENCH problem /'
+say "uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "BENCH-END"
+echo "DEMO-POWEROFF"
+poweroff -f

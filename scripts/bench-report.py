@@ -1,0 +1,312 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""make bench: the report of scripts/bench.sh's boots.
+
+  bench-report.py --runs DIR --out DIR [--qemu ...] [--stock ...] ...
+
+DIR/<label>.<run>/ hold demo-run.py's result.json and serial.log; the
+label is <vendor>-<vcpus>-<hv|nohv>[-<variant>].  Prints the table
+(median [min-max] over the runs), each target of the issue as MET or
+MISSED, and writes OUT/report.txt, OUT/bench.json and, with gnuplot,
+OUT/bench.png.  Exit status 0 (also when targets are missed: the
+report says which), 1 when a boot gave no results.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+
+def parse_run(d):
+    r = {}
+    try:
+        with open(os.path.join(d, 'result.json')) as f:
+            res = json.load(f)
+    except (OSError, ValueError):
+        return None
+    r['end'] = res.get('end')
+    ms = res.get('milestones', {})
+    if 'bench-init' in ms:
+        r['boot_s'] = ms['bench-init']
+    marks = res.get('marks', {})
+    b, e = marks.get('idle-begin'), marks.get('idle-end')
+    if b and e and b.get('cpu') is not None and e.get('cpu') is not None and e['t'] > b['t']:
+        r['idle_cpu_pct'] = 100.0 * (e['cpu'] - b['cpu']) / (e['t'] - b['t'])
+    problems = []
+    try:
+        with open(os.path.join(d, 'serial.log'), errors='replace') as f:
+            lines = f.read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        line = line.strip('\r')
+        if not line.startswith('BENCH '):
+            continue
+        w = line.split()
+        if w[1] == 'clocksource' and w[2] == 'default':
+            r['clocksource'] = w[3]
+        elif w[1] == 'clock' and len(w) > 4 and w[3] == 'ns':
+            r['clock_%s_ns' % w[2]] = float(w[4])
+        elif w[1] == 'tlb' and len(w) > 8:
+            ops, ms_ = float(w[4]), float(w[6])
+            if ms_ > 0:
+                r['tlb_%s_ops' % w[2]] = ops * 1000.0 / ms_
+            r['tlb_%s_stale' % w[2]] = int(w[8])
+            if int(w[8]):
+                problems.append('%d stale reads in the %s storm' % (int(w[8]), w[2]))
+        elif w[1] == 'ipi' and len(w) > 5 and w[2] == 'roundtrips':
+            n, ms_ = float(w[3]), float(w[5])
+            if n > 0:
+                r['ipi_rt_us'] = ms_ * 1000.0 / n
+        elif w[1] == 'problem':
+            problems.append(' '.join(w[2:])[:100])
+    r['problems'] = problems
+    if r['end'] not in ('poweroff',):
+        problems.append('boot ended: %s' % r['end'])
+    return r
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return {'median': statistics.median(vals), 'min': min(vals), 'max': max(vals), 'n': len(vals)}
+
+
+def fmt(s, unit='', digits=0):
+    if not s:
+        return '-'
+    f = '%%.%df' % digits
+    if s['n'] == 1:
+        return (f % s['median']) + unit
+    return (f + '%s [' + f + '-' + f + ']') % (s['median'], unit, s['min'], s['max'])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--runs', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--qemu', default='')
+    ap.add_argument('--stock', default='none')
+    ap.add_argument('--intel', default='')
+    ap.add_argument('--amd', default='')
+    ap.add_argument('--hv', default='')
+    ap.add_argument('--smp', default='2 4 8')
+    ap.add_argument('--ms', default='')
+    ap.add_argument('--idle', default='')
+    ap.add_argument('--nruns', default='')
+    a = ap.parse_args()
+
+    runs = {}
+    for name in sorted(os.listdir(a.runs)):
+        m = re.match(r'(.+)\.(\d+)$', name)
+        if not m:
+            continue
+        r = parse_run(os.path.join(a.runs, name))
+        if r is not None:
+            runs.setdefault(m.group(1), []).append(r)
+    keys = ['boot_s', 'idle_cpu_pct', 'ipi_rt_us', 'tlb_mprotect_ops', 'tlb_munmap_ops',
+            'clock_default_ns', 'clock_tsc_ns', 'clock_hyperv_clocksource_tsc_page_ns',
+            'clock_hpet_ns', 'clock_acpi_pm_ns']
+    agg = {}
+    for label, rs in runs.items():
+        agg[label] = {k: stats([r.get(k) for r in rs]) for k in keys}
+        cs = sorted({r.get('clocksource') for r in rs if r.get('clocksource')})
+        agg[label]['clocksource'] = '/'.join(cs) or '-'
+        agg[label]['problems'] = [p for r in rs for p in r['problems']]
+
+    def med(label, key):
+        s = agg.get(label, {}).get(key)
+        return s['median'] if s else None
+
+    out = []
+    p = out.append
+    p('=' * 100)
+    p('make bench: Hyper-V enlightenments under TCG, hv-* on vs off (median [min-max] of %s run(s))'
+      % a.nruns)
+    p('=' * 100)
+    p('QEMU      %s' % a.qemu)
+    p('anchor    %s' % ('Debian qemu-system-x86: ' + a.stock if a.stock != 'none'
+                        else 'Debian qemu-system-x86 not installed: no upstream anchor'))
+    p('CPUs      Intel: -cpu %s   AMD: -cpu %s   (q35, -m 512, this host: %d cores)'
+      % (a.intel, a.amd, os.cpu_count()))
+    p('hv set    %s' % a.hv)
+    p('per test  %s ms per clock/tlb/ipi measurement, %s s idle window' % (a.ms, a.idle))
+    p('')
+
+    def row_labels():
+        def order(lbl):
+            m = re.match(r'(intel|amd)-(\d+)-(hv|nohv)(?:-(.*))?$', lbl)
+            if not m:
+                return (9, lbl)
+            return (m.group(1) != 'intel', m.group(4) or '', int(m.group(2)), m.group(3) != 'hv')
+        return sorted(agg, key=order)
+
+    cols = [('boot s', 'boot_s', '', 1), ('clocksource', None, '', 0),
+            ('clock ns', 'clock_default_ns', '', 0),
+            ('tsc-page ns', 'clock_hyperv_clocksource_tsc_page_ns', '', 0),
+            ('tsc ns', 'clock_tsc_ns', '', 0), ('hpet ns', 'clock_hpet_ns', '', 0),
+            ('mprotect/s', 'tlb_mprotect_ops', '', 0), ('munmap/s', 'tlb_munmap_ops', '', 0),
+            ('IPI rt us', 'ipi_rt_us', '', 1), ('idle CPU%', 'idle_cpu_pct', '', 1)]
+    # One table per metric group keeps the lines readable.
+    groups = [('Boot to userspace, guest time reads (clock_gettime, CLOCK_MONOTONIC)',
+               [0, 1, 2, 3, 4, 5]),
+              ('TLB shootdowns (every vCPU busy in the same mm) and cross-CPU wake-ups, idle host CPU',
+               [6, 7, 8, 9])]
+    for title, idx in groups:
+        p(title)
+        hdr = '  %-22s' % 'configuration' + ''.join(' %-20s' % cols[i][0] for i in idx)
+        p(hdr)
+        p('  ' + '-' * (len(hdr) - 2))
+        for lbl in row_labels():
+            cells = []
+            for i in idx:
+                name, key, unit, dg = cols[i]
+                if key is None:
+                    cells.append(agg[lbl]['clocksource'])
+                else:
+                    cells.append(fmt(agg[lbl][key], unit, dg))
+            if all(c == '-' for c in cells[1:] if c) and idx[0] != 0:
+                continue
+            p('  %-22s' % lbl + ''.join(' %-20s' % c for c in cells))
+        p('')
+
+    # Targets.
+    targets = []
+
+    def target(name, ok, detail):
+        if ok is None:
+            targets.append(('n/a', name, detail))
+        else:
+            targets.append(('MET' if ok else 'MISSED', name, detail))
+
+    smps = [int(x) for x in a.smp.split()]
+    tsc1 = med('intel-1-nohv', 'clock_tsc_ns') or med('intel-1-nohv', 'clock_default_ns')
+    for vendor in ('intel', 'amd'):
+        for n in smps + [4]:
+            hv, no = med('%s-%d-hv' % (vendor, n), 'clock_default_ns'), \
+                med('%s-%d-nohv' % (vendor, n), 'clock_default_ns')
+            key = (vendor, n)
+            if hv is None or no is None or key in {(t[1][:5], 0) for t in targets}:
+                continue
+            name = 'time read %s %d vCPUs: hv >= 10x faster than no-hv' % (vendor, n)
+            if any(t[1] == name for t in targets):
+                continue
+            target(name, no / hv >= 10,
+                   '%.0f ns (%s) vs %.0f ns (%s): %.1fx' %
+                   (hv, agg['%s-%d-hv' % (vendor, n)]['clocksource'], no,
+                    agg['%s-%d-nohv' % (vendor, n)]['clocksource'], no / hv))
+            if tsc1:
+                target('time read %s %d vCPUs: hv <= 1.1x the 1-vCPU tsc read' % (vendor, n),
+                       hv <= 1.1 * tsc1, '%.0f ns vs %.0f ns: %.2fx' % (hv, tsc1, hv / tsc1))
+    for vendor in ('intel', 'amd'):
+        for n in sorted(set(smps + [4])):
+            if n < 4:
+                continue
+            for mode in ('mprotect', 'munmap'):
+                hv = med('%s-%d-hv' % (vendor, n), 'tlb_%s_ops' % mode)
+                no = med('%s-%d-nohv' % (vendor, n), 'tlb_%s_ops' % mode)
+                if hv is None or no is None or not no:
+                    continue
+                target('TLB shootdown %s %s %d vCPUs: hv >= 5x no-hv' % (mode, vendor, n),
+                       hv / no >= 5, '%.0f vs %.0f ops/s: %.1fx' % (hv, no, hv / no))
+    for lbl in row_labels():
+        m = re.match(r'(intel|amd)-(\d+)-hv$', lbl)
+        if not m:
+            continue
+        no = lbl.replace('-hv', '-nohv')
+        hv_b, no_b = med(lbl, 'boot_s'), med(no, 'boot_s')
+        if hv_b and no_b:
+            target('boot %s %s vCPUs: hv <= 1.05x no-hv' % (m.group(1), m.group(2)),
+                   hv_b <= 1.05 * no_b, '%.1f s vs %.1f s: %.2fx' % (hv_b, no_b, hv_b / no_b))
+    hv_i, no_i = med('intel-4-hv-idle', 'idle_cpu_pct'), med('intel-4-nohv-idle', 'idle_cpu_pct')
+    if hv_i is not None and no_i is not None:
+        target('idle 4-vCPU guest: host CPU with hv (stimer) <= no-hv (LAPIC timer)',
+               hv_i <= no_i, '%.1f%% vs %.1f%% of one host core' % (hv_i, no_i))
+    p('Targets (issue #5; ratios within this run)')
+    for verdict, name, detail in targets:
+        p('  %-7s %-62s %s' % (verdict, name, detail))
+    p('  n/a     hypercall and SINT message round trips: not measurable from a Linux user process'
+      ' (see docs/bench.md)')
+    p('')
+    problems = [(lbl, pr) for lbl in row_labels() for pr in agg[lbl]['problems']]
+    if problems:
+        p('PROBLEMS')
+        for lbl, pr in problems:
+            p('  %s: %s' % (lbl, pr))
+        p('')
+    missed = [t for t in targets if t[0] == 'MISSED']
+    p('%d targets met, %d missed%s' % (sum(t[0] == 'MET' for t in targets), len(missed),
+                                        ' (docs/bench.md explains the misses)' if missed else ''))
+    text = '\n'.join(out) + '\n'
+    sys.stdout.write(text)
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, 'report.txt'), 'w') as f:
+        f.write(text)
+    with open(os.path.join(a.out, 'bench.json'), 'w') as f:
+        json.dump({'aggregate': agg, 'targets': targets}, f, indent=1)
+    chart(a, agg, smps)
+    return 1 if any(not r for r in runs.values()) else 0
+
+
+def chart(a, agg, smps):
+    gp = shutil.which('gnuplot')
+    png = os.path.join(a.out, 'bench.png')
+    if not gp:
+        print('(no gnuplot: no chart; apt-get install gnuplot-nox)')
+        return
+    dat = os.path.join(a.out, 'chart.dat')
+
+    def m(lbl, key):
+        s = agg.get(lbl, {}).get(key)
+        return s if s else {'median': float('nan'), 'min': float('nan'), 'max': float('nan')}
+
+    panels = [('clock\\_gettime ns (log)', 'clock_default_ns', True),
+              ('TLB mprotect-flip ops/s (log)', 'tlb_mprotect_ops', True),
+              ('TLB munmap ops/s (log)', 'tlb_munmap_ops', True),
+              ('IPI ping-pong round trip us', 'ipi_rt_us', False),
+              ('boot to userspace s', 'boot_s', False)]
+    ns = [1] + smps
+    with open(dat, 'w') as f:
+        for title, key, _ in panels:
+            f.write('# %s\n' % key)
+            for n in ns:
+                hv, no = m('intel-%d-hv' % n, key), m('intel-%d-nohv' % n, key)
+                f.write('"%d vCPU" %g %g %g %g %g %g\n' % (n, hv['median'], hv['min'], hv['max'],
+                                                          no['median'], no['min'], no['max']))
+            f.write('\n\n')
+    script = ['set terminal pngcairo size 1500,900 noenhanced' if False else
+              'set terminal png size 1500,900', 'set output "%s"' % png,
+              'set multiplot layout 2,3 title "make bench: hv-* on (blue) vs off (red), '
+              'Intel model %s, median with min/max"' % a.intel,
+              'set style data histograms', 'set style histogram errorbars gap 1 lw 1',
+              'set style fill solid 0.7 border -1', 'set key off', 'set grid ytics',
+              'set yrange [0:*]']
+    for i, (title, key, log) in enumerate(panels):
+        script.append('set title "%s"' % title)
+        script.append('set logscale y' if log else 'unset logscale y')
+        script.append('set yrange [%s:*]' % ('1' if log else '0'))
+        script.append('plot "%s" index %d using 2:3:4:xtic(1) lc rgb "#3060c0", '
+                      '"" index %d using 5:6:7 lc rgb "#c03030"' % (dat, i, i))
+    idle_hv, idle_no = m('intel-4-hv-idle', 'idle_cpu_pct'), m('intel-4-nohv-idle', 'idle_cpu_pct')
+    idat = os.path.join(a.out, 'chart-idle.dat')
+    with open(idat, 'w') as f:
+        f.write('"4 vCPU idle" %g %g %g %g %g %g\n' % (idle_hv['median'], idle_hv['min'], idle_hv['max'],
+                                                       idle_no['median'], idle_no['min'], idle_no['max']))
+    script += ['set title "host CPU%% of an idle 4-vCPU guest (stimer vs LAPIC)"', 'unset logscale y',
+               'set yrange [0:*]',
+               'plot "%s" using 2:3:4:xtic(1) lc rgb "#3060c0", "" using 5:6:7 lc rgb "#c03030"' % idat,
+               'unset multiplot']
+    r = subprocess.run([gp], input='\n'.join(script) + '\n', text=True, capture_output=True)
+    if r.returncode != 0 or not os.path.exists(png):
+        print('(gnuplot failed: %s)' % r.stderr.strip()[:300])
+    else:
+        print('chart: %s' % png)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

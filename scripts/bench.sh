@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make bench: what the enlightenments buy a Linux guest under TCG.
+#
+# The make demo guest (Debian's kernel + the busybox initramfs of
+# scripts/demo-guest.sh, which also carries scripts/bench-guest.c and
+# scripts/bench-init.sh) is booted with the same QEMU binary, hv-* on and
+# off, BENCH_RUNS times per configuration (interleaved), and each boot runs
+# the benchmarks its configuration asks for (kernel command line
+# bench.tests=...).  scripts/bench-report.py prints the medians with
+# min/max and each target of the issue as MET / MISSED, saved to
+# build/bench/report.txt, and draws build/bench/bench.png with gnuplot.
+#
+# Settings (environment or make variables):
+#   BENCH_QUICK=1      one run each, shorter benchmarks and idle window (~5 min)
+#   BENCH_RUNS=3       runs per configuration (median, min, max)
+#   BENCH_MS=1500      milliseconds per clock/tlb/ipi measurement
+#   BENCH_IDLE=30      seconds of the idle-guest host CPU measurement
+#   BENCH_INTEL=Skylake-Client-v4  BENCH_AMD=EPYC-v4   the CPU models
+#   BENCH_SMP="2 4 8"  vCPU counts of the overcommit benchmarks
+#   BENCH_ONLY=regex   only the configurations whose label matches
+#   BENCH_STOCK=/usr/bin/qemu-system-x86_64  Debian's QEMU, if installed,
+#                      as the upstream anchor (hv-* off only)
+#   DEMO_QEMU=/path    benchmark this qemu-system-x86_64 instead of building
+set -e -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$top/build}
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+export BUILD_DIR
+
+die() { echo "error: $*" >&2; exit 1; }
+
+if [ "${BENCH_QUICK:-0}" != 0 ]; then
+    BENCH_RUNS=${BENCH_RUNS:-1} BENCH_MS=${BENCH_MS:-700} BENCH_IDLE=${BENCH_IDLE:-10}
+fi
+BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_MS=${BENCH_MS:-1500}
+BENCH_IDLE=${BENCH_IDLE:-30}
+BENCH_INTEL=${BENCH_INTEL:-Skylake-Client-v4}
+BENCH_AMD=${BENCH_AMD:-EPYC-v4}
+BENCH_SMP=${BENCH_SMP:-2 4 8}
+BENCH_STOCK=${BENCH_STOCK:-/usr/bin/qemu-system-x86_64}
+for v in BENCH_RUNS BENCH_MS BENCH_IDLE; do
+    [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] || die "$v=${!v} is not a positive number"
+done
+HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment
+
+out="$BUILD_DIR/bench"
+mkdir -p "$out"
+t_all=$SECONDS
+
+echo "== build QEMU (scripts/build-qemu.sh) and what the bench needs (gnuplot)"
+export EXTRA_PKGS="${EXTRA_PKGS:+$EXTRA_PKGS }cpio kmod gnuplot-nox"
+if [ -n "$DEMO_QEMU" ]; then
+    [ -x "$DEMO_QEMU" ] || die "DEMO_QEMU=$DEMO_QEMU is not an executable"
+    bash "$here/install-deps.sh"
+    qemu=$DEMO_QEMU
+else
+    bash "$here/build-qemu.sh" | tee "$out/build-qemu.out" || die "building QEMU failed (see above)"
+    qemu=$(tail -n 1 "$out/build-qemu.out")
+    [ -x "$qemu" ] || die "scripts/build-qemu.sh did not produce qemu-system-x86_64"
+fi
+bdir="$BUILD_DIR/qemu-build"
+# The same binary for every boot, even if the tree is rebuilt meanwhile.
+cp "$qemu" "$out/qemu-system-x86_64.bench"
+qemu_desc="$qemu ($(sha256sum < "$qemu" | cut -c1-12), $("$qemu" --version | head -n 1))"
+qemu=$out/qemu-system-x86_64.bench
+
+echo "== guest (scripts/demo-guest.sh)"
+bash "$here/demo-guest.sh" "$out/guest.env" || die "building the guest failed"
+source "$out/guest.env"
+
+stock=
+if [ -x "$BENCH_STOCK" ] && [ "$(readlink -f "$BENCH_STOCK")" != "$(readlink -f "$qemu")" ]; then
+    stock=$BENCH_STOCK
+    echo ">> upstream anchor: $stock ($("$stock" --version | head -n 1))"
+else
+    echo ">> no Debian qemu-system-x86 at $BENCH_STOCK: the upstream anchor is skipped" \
+         "(apt-get install qemu-system-x86 to add it)"
+fi
+
+# The configurations: label binary cpu smp tests extra-append.  The labels
+# are what scripts/bench-report.py knows: <vendor>-<smp>-<hv|nohv>[-variant].
+configs=()
+add() { configs+=("$*"); }
+i=$BENCH_INTEL a=$BENCH_AMD
+add intel-1-nohv  ours "$i"     1 clock,tlb,ipi -
+add intel-1-hv    ours "$i,$HV" 1 clock,tlb,ipi -
+for n in $BENCH_SMP; do
+    add "intel-$n-nohv" ours "$i"     "$n" clock,tlb,ipi -
+    add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi -
+done
+add amd-4-nohv          ours "$a"     4 clock,tlb,ipi -
+add amd-4-hv            ours "$a,$HV" 4 clock,tlb,ipi -
+add intel-4-nohv-tscrel ours "$i"     4 clock,tlb     tsc=reliable
+add intel-4-hv-tscrel   ours "$i,$HV" 4 clock,tlb     tsc=reliable
+add intel-4-nohv-idle   ours "$i"     4 idle          -
+add intel-4-hv-idle     ours "$i,$HV" 4 idle          -
+if [ -n "$stock" ]; then
+    add intel-1-nohv-stock stock "$i" 1 clock,tlb,ipi -
+    add intel-4-nohv-stock stock "$i" 4 clock,tlb,ipi -
+fi
+
+rm -rf "$out"/runs
+mkdir -p "$out/runs"
+total=0
+for c in "${configs[@]}"; do
+    read -r label _ <<< "$c"
+    [[ -z "$BENCH_ONLY" || $label =~ $BENCH_ONLY ]] && total=$((total + 1))
+done
+total=$((total * BENCH_RUNS))
+echo "== $total boots: $BENCH_RUNS run(s) of each configuration, ${BENCH_MS} ms per measurement," \
+     "${BENCH_IDLE} s idle window"
+k=0
+for r in $(seq 1 "$BENCH_RUNS"); do
+    for c in "${configs[@]}"; do
+        read -r label bin cpu smp tests extra <<< "$c"
+        [[ -z "$BENCH_ONLY" || $label =~ $BENCH_ONLY ]] || continue
+        k=$((k + 1))
+        q=$qemu
+        [ "$bin" = stock ] && q=$stock
+        dir="$out/runs/$label.$r"
+        mkdir -p "$dir"
+        app="console=ttyS0 panic=-1 bench.tests=$tests bench.ms=$BENCH_MS bench.idle=$BENCH_IDLE"
+        [ "$extra" = - ] || app+=" $extra"
+        t0=$SECONDS
+        /usr/bin/python3 "$here/demo-run.py" --out "$dir" --label "$label.$r" --timeout 400 \
+            --end-marker BENCH-END -- \
+            "$q" -accel tcg -machine q35 -smp "$smp" -m 512 -nodefaults -display none \
+            -no-reboot -L "$bdir/pc-bios" -L /usr/share/seabios -cpu "$cpu" \
+            -kernel "$DEMO_GUEST_KERNEL" -initrd "$DEMO_GUEST_INITRD" -append "$app" \
+            > "$dir/progress.log" 2>&1 || true
+        printf '   [%2d/%d] %-22s run %d: %3ds, %s\n' "$k" "$total" "$label" "$r" $((SECONDS - t0)) \
+            "$(grep -c '^BENCH ' "$dir/serial.log" 2> /dev/null || echo 0) result lines"
+    done
+done
+
+echo "== report"
+/usr/bin/python3 "$here/bench-report.py" --runs "$out/runs" --out "$out" \
+    --qemu "$qemu_desc" --stock "${stock:-none}" --intel "$BENCH_INTEL" --amd "$BENCH_AMD" \
+    --hv "$HV" --smp "$BENCH_SMP" --ms "$BENCH_MS" --idle "$BENCH_IDLE" --nruns "$BENCH_RUNS"
+echo "(report saved to $out/report.txt, chart $out/bench.png; logs under $out/runs;" \
+     "make bench took $(( (SECONDS - t_all) / 60 )) min $(( (SECONDS - t_all) % 60 )) s)"
