@@ -265,7 +265,7 @@ def chart(a, agg, smps):
         s = agg.get(lbl, {}).get(key)
         return s if s else {'median': float('nan'), 'min': float('nan'), 'max': float('nan')}
 
-    panels = [('clock\\_gettime ns (log)', 'clock_default_ns', True),
+    panels = [('clock_gettime ns (log)', 'clock_default_ns', True),
               ('TLB mprotect-flip ops/s (log)', 'tlb_mprotect_ops', True),
               ('TLB munmap ops/s (log)', 'tlb_munmap_ops', True),
               ('IPI ping-pong round trip us', 'ipi_rt_us', False),
@@ -279,14 +279,18 @@ def chart(a, agg, smps):
                 f.write('"%d vCPU" %g %g %g %g %g %g\n' % (n, hv['median'], hv['min'], hv['max'],
                                                           no['median'], no['min'], no['max']))
             f.write('\n\n')
-    script = ['set terminal pngcairo size 1500,900 noenhanced' if False else
-              'set terminal png size 1500,900', 'set output "%s"' % png,
+    script = ['set terminal png size 1500,900', 'set termoption noenhanced', 'set output "%s"' % png,
               'set multiplot layout 2,3 title "make bench: hv-* on (blue) vs off (red), '
               'Intel model %s, median with min/max"' % a.intel,
               'set style data histograms', 'set style histogram errorbars gap 1 lw 1',
               'set style fill solid 0.7 border -1', 'set key off', 'set grid ytics',
               'set yrange [0:*]']
+    def has_data(key):
+        return any(not (m(l, key)['median'] != m(l, key)['median'])
+                   for n in ns for l in ('intel-%d-hv' % n, 'intel-%d-nohv' % n))
     for i, (title, key, log) in enumerate(panels):
+        if not has_data(key):
+            continue
         script.append('set title "%s"' % title)
         script.append('set logscale y' if log else 'unset logscale y')
         script.append('set yrange [%s:*]' % ('1' if log else '0'))
@@ -297,10 +301,11 @@ def chart(a, agg, smps):
     with open(idat, 'w') as f:
         f.write('"4 vCPU idle" %g %g %g %g %g %g\n' % (idle_hv['median'], idle_hv['min'], idle_hv['max'],
                                                        idle_no['median'], idle_no['min'], idle_no['max']))
-    script += ['set title "host CPU%% of an idle 4-vCPU guest (stimer vs LAPIC)"', 'unset logscale y',
-               'set yrange [0:*]',
-               'plot "%s" using 2:3:4:xtic(1) lc rgb "#3060c0", "" using 5:6:7 lc rgb "#c03030"' % idat,
-               'unset multiplot']
+    if idle_hv['median'] == idle_hv['median'] and idle_no['median'] == idle_no['median']:
+        script += ['set title "host CPU%% of an idle 4-vCPU guest (stimer vs LAPIC)"', 'unset logscale y',
+                   'set yrange [0:*]',
+                   'plot "%s" using 2:3:4:xtic(1) lc rgb "#3060c0", "" using 5:6:7 lc rgb "#c03030"' % idat]
+    script.append('unset multiplot')
     r = subprocess.run([gp], input='\n'.join(script) + '\n', text=True, capture_output=True)
     if r.returncode != 0 or not os.path.exists(png):
         print('(gnuplot failed: %s)' % r.stderr.strip()[:300])
