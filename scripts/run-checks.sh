@@ -97,6 +97,9 @@ else
     echo "not ok - checkpatch found problems (log: $BUILD_DIR/checkpatch.log)" | tee -a "$log"
 fi
 
+# ...and a new checkpatch WARNING really fails it (scripts/checkpatch-allowlist).
+run_tap checkpatch-self-test bash "$here/checkpatch.sh" --self-test
+
 # The series as quilt patches applies to Debian's qemu source package and
 # gives exactly build/qemu (scripts/debian-series.sh, docs/packaging.md).
 run_tap debian-series bash "$here/debian-series.sh" check
