@@ -160,6 +160,18 @@ typedef struct HvPartition {
      * read the old values must see the sequence change).
      */
     uint32_t tsc_last_sequence;
+
+    /*
+     * Synthetic debugger (hv-syndbg), partition-wide as in KVM:
+     * HV_X64_MSR_SYNDBG_CONTROL, _STATUS, _SEND_BUFFER, _RECV_BUFFER,
+     * _PENDING_BUFFER and _OPTIONS.
+     */
+    uint64_t syndbg_control;
+    uint64_t syndbg_status;
+    uint64_t syndbg_send_page;
+    uint64_t syndbg_recv_page;
+    uint64_t syndbg_pending_page;
+    uint64_t syndbg_options;
 } HvPartition;
 
 /* A set of VP indexes, as the flush and IPI hypercalls name them. */
@@ -289,6 +301,27 @@ typedef struct HvOps {
      */
     uint16_t (*synic_hypercall)(void *opaque, HvVp *vp, uint16_t code,
                                 uint64_t param, bool fast);
+
+    /*
+     * Synthetic debugger (hv-syndbg): the transport to the host's debugger
+     * belongs to the hypervisor's device (QEMU's hv-syndbg); NULL when
+     * there is none.
+     *
+     * syndbg_send / syndbg_recv: the guest wrote SYNDBG_CONTROL with the
+     * SEND / RECV bit, for @count bytes at @gpa; the result is what
+     * SYNDBG_STATUS then reads (HV_SYNDBG_STATUS_*).
+     * syndbg_pending_page: the guest moved the page whose first byte says
+     * "data pending".  syndbg_options: the SYNDBG_OPTIONS the host offers
+     * at reset (HV_X64_SYNDBG_OPTION_USE_HCALLS).  syndbg_hypercall:
+     * HvPostDebugData, HvRetrieveDebugData, HvResetDebugSession (@code)
+     * with their input and output GPAs; returns an HV_STATUS_*.
+     */
+    uint32_t (*syndbg_send)(void *opaque, uint64_t gpa, uint32_t count);
+    uint32_t (*syndbg_recv)(void *opaque, uint64_t gpa, uint32_t count);
+    void (*syndbg_pending_page)(void *opaque, uint64_t gpa);
+    uint64_t (*syndbg_options)(void *opaque);
+    uint16_t (*syndbg_hypercall)(void *opaque, HvVp *vp, uint16_t code,
+                                 uint64_t ingpa, uint64_t outgpa);
 } HvOps;
 
 /* Result of an MSR access */

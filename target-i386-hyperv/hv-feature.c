@@ -284,7 +284,7 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         },
         .dependencies = FEAT(SYNIC) | FEAT(RELAXED),
         .skip_passthrough = true,
-        .backends = HV_BACKEND_KVM,
+        .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = syndbg_msrs,
         .hypercalls = syndbg_hypercalls,

@@ -289,6 +289,26 @@ static uint64_t hc_synic(HvCall *c)
                                    c->info->code, c->ingpa, c->fast);
 }
 
+/*
+ * HvPostDebugData, HvRetrieveDebugData, HvResetDebugSession: the
+ * synthetic debugger's transport (ops->syndbg_hypercall) reads and writes
+ * the input and output pages itself.  Not in the TLFS; KVM's checks.
+ */
+static uint64_t hc_syndbg(HvCall *c)
+{
+    if (c->fast && c->info->code != HV_RESET_DEBUG_SESSION) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
+    if (!(c->part->syndbg_options & HV_X64_SYNDBG_OPTION_USE_HCALLS)) {
+        return HV_STATUS_OPERATION_DENIED;
+    }
+    if (!c->ops->syndbg_hypercall) {
+        return HV_STATUS_INVALID_HYPERCALL_CODE;
+    }
+    return c->ops->syndbg_hypercall(c->ops->opaque, c->vp, c->info->code,
+                                    c->ingpa, c->outgpa);
+}
+
 static const HvCallInfo hv_calls[] = {
     {
         .code = HV_FLUSH_VIRTUAL_ADDRESS_SPACE,
@@ -319,6 +339,15 @@ static const HvCallInfo hv_calls[] = {
     }, {
         .code = HV_SIGNAL_EVENT,
         .run = hc_synic,
+    }, {
+        .code = HV_POST_DEBUG_DATA,
+        .run = hc_syndbg,
+    }, {
+        .code = HV_RETRIEVE_DEBUG_DATA,
+        .run = hc_syndbg,
+    }, {
+        .code = HV_RESET_DEBUG_SESSION,
+        .run = hc_syndbg,
     },
 };
 

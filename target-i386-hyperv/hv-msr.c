@@ -375,11 +375,26 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_TSC_EMULATION_STATUS:
         *val = part->tsc_emulation_status;
         break;
+    case HV_X64_MSR_SYNDBG_CONTROL:
+        *val = part->syndbg_control;
+        break;
+    case HV_X64_MSR_SYNDBG_STATUS:
+        *val = part->syndbg_status;
+        break;
+    case HV_X64_MSR_SYNDBG_SEND_BUFFER:
+        *val = part->syndbg_send_page;
+        break;
+    case HV_X64_MSR_SYNDBG_RECV_BUFFER:
+        *val = part->syndbg_recv_page;
+        break;
+    case HV_X64_MSR_SYNDBG_PENDING_BUFFER:
+        *val = part->syndbg_pending_page;
+        break;
+    case HV_X64_MSR_SYNDBG_OPTIONS:
+        *val = part->syndbg_options;
+        break;
     default:
-        /*
-         * HV_X64_MSR_EOI is write-only.  The synthetic debugger MSRs are
-         * not implemented by this core yet.
-         */
+        /* HV_X64_MSR_EOI is write-only */
         return HV_MSR_GP;
     }
     return HV_MSR_OK;
@@ -486,11 +501,48 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
         }
         part->tsc_emulation_status = val;
         return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_CONTROL:
+        /*
+         * The synthetic debugger is not in the TLFS; KVM and QEMU define
+         * it: the SEND bit sends SEND_SIZE bytes of the send page, else
+         * the RECV bit receives into the receive page, and STATUS tells
+         * how it went.  No bit is reserved.
+         */
+        part->syndbg_control = val;
+        if (val & HV_SYNDBG_CONTROL_SEND) {
+            part->syndbg_status = ops->syndbg_send ?
+                ops->syndbg_send(ops->opaque, part->syndbg_send_page,
+                                 HV_SYNDBG_CONTROL_SEND_SIZE(val)) :
+                HV_SYNDBG_STATUS_INVALID;
+        } else if (val & HV_SYNDBG_CONTROL_RECV) {
+            part->syndbg_status = ops->syndbg_recv ?
+                ops->syndbg_recv(ops->opaque, part->syndbg_recv_page,
+                                 HV_PAGE_SIZE) :
+                HV_SYNDBG_STATUS_INVALID;
+        }
+        return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_STATUS:
+        part->syndbg_status = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_SEND_BUFFER:
+        part->syndbg_send_page = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_RECV_BUFFER:
+        part->syndbg_recv_page = val;
+        return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_PENDING_BUFFER:
+        part->syndbg_pending_page = val;
+        if (ops->syndbg_pending_page) {
+            ops->syndbg_pending_page(ops->opaque, val);
+        }
+        return HV_MSR_OK;
+    case HV_X64_MSR_SYNDBG_OPTIONS:
+        part->syndbg_options = val;
+        return HV_MSR_OK;
     default:
         /*
          * Read-only: VP_INDEX (only the host sets it), VP_RUNTIME,
-         * TIME_REF_COUNT, the frequency MSRs.  Not implemented yet: the
-         * synthetic debugger.
+         * TIME_REF_COUNT, the frequency MSRs.
          */
         return HV_MSR_GP;
     }
@@ -509,6 +561,14 @@ void hv_partition_reset(HvPartition *part, const HvOps *ops)
     part->tsc_sequence = 0;
     part->tsc_scale = 0;
     part->tsc_offset = 0;
+    part->syndbg_control = 0;
+    part->syndbg_status = 0;
+    part->syndbg_send_page = 0;
+    part->syndbg_recv_page = 0;
+    part->syndbg_pending_page = 0;
+    /* Like KVM's host write of SYNDBG_OPTIONS when the VM starts */
+    part->syndbg_options = ops->syndbg_options ?
+                           ops->syndbg_options(ops->opaque) : 0;
     /*
      * tsc_last_sequence survives: guest memory survives a reset, and a TSC
      * page enabled again at the same place must get a new sequence.

@@ -536,6 +536,44 @@ static uint16_t tcg_synic_hypercall(void *opaque, HvVp *vp, uint16_t code,
 }
 
 /*
+ * The synthetic debugger: QEMU's hv-syndbg device (hw/hyperv) carries the
+ * data, as it does for KVM's KVM_EXIT_HYPERV_SYNDBG and debug hypercalls.
+ * Without the device these report failure.
+ */
+static uint32_t tcg_syndbg_send(void *opaque, uint64_t gpa, uint32_t count)
+{
+    return hyperv_syndbg_send(gpa, count);
+}
+
+static uint32_t tcg_syndbg_recv(void *opaque, uint64_t gpa, uint32_t count)
+{
+    return hyperv_syndbg_recv(gpa, count);
+}
+
+static void tcg_syndbg_pending_page(void *opaque, uint64_t gpa)
+{
+    hyperv_syndbg_set_pending_page(gpa);
+}
+
+static uint64_t tcg_syndbg_options(void *opaque)
+{
+    return hyperv_syndbg_query_options();
+}
+
+static uint16_t tcg_syndbg_hypercall(void *opaque, HvVp *vp, uint16_t code,
+                                     uint64_t ingpa, uint64_t outgpa)
+{
+    switch (code) {
+    case HV_POST_DEBUG_DATA:
+        return hyperv_hcall_post_dbg_data(ingpa, outgpa, false);
+    case HV_RETRIEVE_DEBUG_DATA:
+        return hyperv_hcall_retreive_dbg_data(ingpa, outgpa, false);
+    default:
+        return hyperv_hcall_reset_dbg_session(outgpa);
+    }
+}
+
+/*
  * Synthetic timers run on QEMU_CLOCK_VIRTUAL, which the reference time
  * follows (both stop with the VM); a timer that fires a little early is
  * re-armed by the core.
@@ -821,6 +859,35 @@ static const VMStateDescription vmstate_hyperv_tsc_clock = {
     }
 };
 
+/*
+ * The synthetic debugger's MSRs.  (The hv-syndbg device itself blocks
+ * migration; without it the guest can still program the MSRs.)
+ */
+static bool hyperv_partition_syndbg_needed(void *opaque)
+{
+    HvPartition *part = opaque;
+
+    return part->syndbg_control || part->syndbg_status ||
+           part->syndbg_send_page || part->syndbg_recv_page ||
+           part->syndbg_pending_page || part->syndbg_options;
+}
+
+static const VMStateDescription vmstate_hyperv_partition_syndbg = {
+    .name = "hyperv-tcg-partition/syndbg",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hyperv_partition_syndbg_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(syndbg_control, HvPartition),
+        VMSTATE_UINT64(syndbg_status, HvPartition),
+        VMSTATE_UINT64(syndbg_send_page, HvPartition),
+        VMSTATE_UINT64(syndbg_recv_page, HvPartition),
+        VMSTATE_UINT64(syndbg_pending_page, HvPartition),
+        VMSTATE_UINT64(syndbg_options, HvPartition),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static const VMStateDescription vmstate_hyperv_partition = {
     .name = "hyperv-tcg-partition",
     .version_id = 1,
@@ -841,6 +908,10 @@ static const VMStateDescription vmstate_hyperv_partition = {
         VMSTATE_INT64(tsc_offset, HvPartition),
         VMSTATE_UINT32(tsc_last_sequence, HvPartition),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_hyperv_partition_syndbg,
+        NULL
     }
 };
 
@@ -950,6 +1021,11 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .synic_update = tcg_synic_update,
         .sint_ack = tcg_sint_ack,
         .synic_hypercall = tcg_synic_hypercall,
+        .syndbg_send = tcg_syndbg_send,
+        .syndbg_recv = tcg_syndbg_recv,
+        .syndbg_pending_page = tcg_syndbg_pending_page,
+        .syndbg_options = tcg_syndbg_options,
+        .syndbg_hypercall = tcg_syndbg_hypercall,
         .stimer_arm = tcg_stimer_arm,
         .stimer_cancel = tcg_stimer_cancel,
     };

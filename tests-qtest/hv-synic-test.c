@@ -15,6 +15,7 @@
 
 #include "qemu/osdep.h"
 #include "hv-harness.h"
+#include "qobject/qdict.h"
 
 #define VEC_GP                  13
 
@@ -406,6 +407,34 @@ static void test_bad(const void *opaque)
     g_test_fail();
 }
 
+/*
+ * A reset while the guest's SINT routes still exist in hyperv-testdev
+ * (synic-sint leaves one per SINT and VP): the SynIC reset used to assert
+ * that no route was left.  QEMU must reset and run on.
+ */
+static void test_reset_with_routes(void)
+{
+    g_autoptr(HvGuest) g = boot(2, "synic-sint", NULL, TESTDEV);
+    QTestState *qts = hv_guest_qts(g);
+    QDict *rsp, *ret;
+
+    /* The harness turns resets into shutdowns: make this one a reset */
+    rsp = qtest_qmp(qts, "{'execute': 'set-action',"
+                         " 'arguments': {'reboot': 'reset'}}");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    rsp = qtest_qmp(qts, "{'execute': 'system_reset'}");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    qtest_qmp_eventwait(qts, "RESET");
+
+    rsp = qtest_qmp(qts, "{'execute': 'query-status'}");
+    ret = qdict_get_qdict(rsp, "return");
+    g_assert_nonnull(ret);
+    g_assert_cmpstr(qdict_get_str(ret, "status"), ==, "running");
+    qobject_unref(rsp);
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -423,6 +452,7 @@ int main(int argc, char **argv)
                         test_sint);
     qtest_add_func("/hyperv/synic/message", test_msg);
     qtest_add_func("/hyperv/synic/hypercall", test_hcall);
+    qtest_add_func("/hyperv/synic/reset-with-routes", test_reset_with_routes);
     for (i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *path = g_strdup_printf("/hyperv/synic/bad/%s",
                                                 bad_cases[i].name);

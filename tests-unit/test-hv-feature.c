@@ -168,6 +168,7 @@ static const ExpectedFeature expected_features[] = {
         .flags = { { 0x40000003, HV_REG_EDX, 0x00000800 } },
         .deps = BIT64(7) | BIT64(0),            /* synic, relaxed */
         .skip_passthrough = true,
+        .tcg = true,
     }, {
         .number = 17, .model_enum = HYPERV_FEAT_MSR_BITMAP,
         .prop = "hv-emsr-bitmap",
@@ -280,13 +281,15 @@ static void test_backend_tcg(void)
      * TCG today: relaxed (0), vapic (1), time (2), crash (3), reset (4),
      * vpindex (5), runtime (6), synic (7), stimer (8), frequencies (9),
      * reenlightenment (10), tlbflush (11), ipi (13), stimer-direct (14),
-     * avic (15), xmm-input (18), tlbflush-ext (19)
+     * avic (15), syndbg (16), xmm-input (18), tlbflush-ext (19);
+     * not the nested-VMX evmcs (12), emsr-bitmap (17),
+     * tlbflush-direct (20)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
                BIT64(0) | BIT64(1) | BIT64(2) | BIT64(3) | BIT64(4) |
                BIT64(5) | BIT64(6) | BIT64(7) | BIT64(8) | BIT64(9) |
                BIT64(10) | BIT64(11) | BIT64(13) | BIT64(14) |
-               BIT64(15) | BIT64(18) | BIT64(19));
+               BIT64(15) | BIT64(16) | BIT64(18) | BIT64(19));
 }
 
 static void test_backend_kvm(void)

@@ -19,6 +19,7 @@
 #define S_ALIGNMENT     0x0004  /* HV_STATUS_INVALID_ALIGNMENT */
 #define S_PARAMETER     0x0005  /* HV_STATUS_INVALID_PARAMETER */
 #define S_DENIED        0x0006  /* HV_STATUS_ACCESS_DENIED */
+#define S_OP_DENIED     0x0008  /* HV_STATUS_OPERATION_DENIED */
 
 /* Call codes (TLFS) */
 #define C_FLUSH_SPACE       0x0002
@@ -30,6 +31,9 @@
 #define C_IPI_EX            0x0015
 #define C_POST_MESSAGE      0x005c
 #define C_SIGNAL_EVENT      0x005d
+#define C_POST_DEBUG        0x0069
+#define C_RETRIEVE_DEBUG    0x006a
+#define C_RESET_DEBUG       0x006b
 
 /* Feature bits */
 #define F_VPINDEX       BIT64(5)
@@ -38,6 +42,7 @@
 #define F_IPI           BIT64(13)
 #define F_XMM           BIT64(18)
 #define F_TLBFLUSH_EXT  BIT64(19)
+#define F_SYNDBG        BIT64(16)
 
 #define F_FLUSH         (F_VPINDEX | F_TLBFLUSH)
 #define F_SEND_IPI      (F_VPINDEX | F_IPI)
@@ -128,7 +133,7 @@ static void test_cpl(void)
 static void test_unknown_code(void)
 {
     static const uint16_t codes[] = {
-        0x0000, 0x0001, 0x0004, 0x0012, 0x0016, 0x0069, 0x006a, 0x006b,
+        0x0000, 0x0001, 0x0004, 0x0012, 0x0016, 0x0068, 0x006c, 0x0070,
         0x8001, 0xffff,
     };
     Fake *f = fake_new(HV_FEAT_ALL, 4);
@@ -1062,6 +1067,79 @@ static void test_random_input(void)
     fake_free(f);
 }
 
+/*
+ * HvPostDebugData / HvRetrieveDebugData / HvResetDebugSession: not in the
+ * TLFS; KVM's checks (kvm_hv_hypercall()), then the device.
+ */
+static unsigned syndbg_calls;
+static uint16_t syndbg_code;
+static uint64_t syndbg_in, syndbg_out;
+
+static uint16_t syndbg_hypercall(void *opaque G_GNUC_UNUSED,
+                                 HvVp *vp G_GNUC_UNUSED, uint16_t code,
+                                 uint64_t ingpa, uint64_t outgpa)
+{
+    syndbg_calls++;
+    syndbg_code = code;
+    syndbg_in = ingpa;
+    syndbg_out = outgpa;
+    return 0x13;    /* HV_STATUS_NO_DATA, from the device */
+}
+
+static uint64_t syndbg_use_hcalls(void *opaque G_GNUC_UNUSED)
+{
+    return 1ull << 2;
+}
+
+static void test_syndbg_hypercalls(void)
+{
+    Fake *off = fake_new(F_SYNIC, 1);
+    Fake *f = fake_new(F_SYNDBG, 1);
+    static const uint16_t codes[] = {
+        C_POST_DEBUG, C_RETRIEVE_DEBUG, C_RESET_DEBUG
+    };
+    int i;
+
+    syndbg_calls = 0;
+    for (i = 0; i < 3; i++) {
+        /* Privilege check first */
+        g_assert_cmphex(call64(off, CTL(codes[i], 0, 0, 0, 0), IN, IN + 8),
+                        ==, RES(S_DENIED, 0));
+        /* The guest cleared USE_HCALLS (or the host never offered it) */
+        g_assert_cmphex(call64(f, CTL(codes[i], 0, 0, 0, 0), IN, IN + 8),
+                        ==, RES(S_OP_DENIED, 0));
+    }
+    f->ops.syndbg_options = syndbg_use_hcalls;
+    hv_partition_reset(&f->part, &f->ops);
+    /* No debugger device */
+    g_assert_cmphex(call64(f, CTL(C_POST_DEBUG, 0, 0, 0, 0), IN, IN + 8),
+                    ==, RES(S_CODE, 0));
+    f->ops.syndbg_hypercall = syndbg_hypercall;
+    for (i = 0; i < 3; i++) {
+        g_assert_cmphex(call64(f, CTL(codes[i], 0, 0, 0, 0), IN, IN + 0x808),
+                        ==, RES(0x13, 0));
+        g_assert_cmpuint(syndbg_calls, ==, i + 1);
+        g_assert_cmphex(syndbg_code, ==, codes[i]);
+        check_hex64("input GPA", syndbg_in, IN);
+        check_hex64("output GPA", syndbg_out, IN + 0x808);
+    }
+    /* Fast post/retrieve: invalid parameter; reset takes no input */
+    g_assert_cmphex(call64(f, CTL(C_POST_DEBUG, 1, 0, 0, 0), 1, 2),
+                    ==, RES(S_PARAMETER, 0));
+    g_assert_cmphex(call64(f, CTL(C_RETRIEVE_DEBUG, 1, 0, 0, 0), 1, 2),
+                    ==, RES(S_PARAMETER, 0));
+    g_assert_cmpuint(syndbg_calls, ==, 3);
+    g_assert_cmphex(call64(f, CTL(C_RESET_DEBUG, 1, 0, 0, 0), 1, 2),
+                    ==, RES(0x13, 0));
+    g_assert_cmpuint(syndbg_calls, ==, 4);
+    /* Not rep calls */
+    g_assert_cmphex(call64(f, CTL(C_POST_DEBUG, 0, 0, 1, 0), IN, IN + 8),
+                    ==, RES(S_INPUT, 0));
+    g_assert_cmpuint(syndbg_calls, ==, 4);
+    fake_free(f);
+    fake_free(off);
+}
+
 int main(int argc, char **argv)
 {
     hv_unit_init(&argc, &argv);
@@ -1090,6 +1168,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hypercall/vp-set/parse", test_parse_vp_set);
     g_test_add_func("/hypercall/synic", test_synic_calls);
     g_test_add_func("/hypercall/random-input", test_random_input);
+    g_test_add_func("/hypercall/syndbg", test_syndbg_hypercalls);
 
     return g_test_run();
 }

@@ -158,32 +158,6 @@ static void test_base_msrs(void)
     fake_free(f);
 }
 
-/*
- * Synthetic debugger MSRs: not implemented yet, #GP.  (The SynIC and the
- * synthetic timers are tested in test-hv-synic.c and test-hv-stimer.c.)
- */
-static void test_unimplemented(void)
-{
-    static const uint32_t msrs[] = {
-        0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4, 0x400000f5,
-        0x400000ff,
-    };
-    Fake *off = fake_new(0, 1);
-    Fake *on = fake_new(BIT64(F_SYNIC) | BIT64(F_STIMER) | BIT64(F_TIME) |
-                        BIT64(F_SYNDBG), 1);
-    uint64_t val;
-    size_t i;
-
-    for (i = 0; i < ARRAY_LEN(msrs); i++) {
-        g_assert_cmpint(rd(off, msrs[i], &val), ==, HV_MSR_GP);
-        g_assert_cmpint(wr(off, msrs[i], 0), ==, HV_MSR_GP);
-        g_assert_cmpint(rd(on, msrs[i], &val), ==, HV_MSR_GP);
-        g_assert_cmpint(wr(on, msrs[i], 0), ==, HV_MSR_GP);
-    }
-    fake_free(off);
-    fake_free(on);
-}
-
 static void test_guest_os_id(void)
 {
     Fake *f = fake_new(0, 1);
@@ -1038,6 +1012,124 @@ static void test_random_access(void)
     fake_free(f);
 }
 
+/*
+ * Synthetic debugger MSRs (hv-syndbg).  Not in the TLFS: KVM's
+ * syndbg_set_msr()/syndbg_get_msr() and QEMU's handling of
+ * KVM_EXIT_HYPERV_SYNDBG define them (0x400000F1-F5, 0x400000FF).
+ */
+typedef struct SyndbgLog {
+    unsigned sends, recvs, pendings;
+    uint64_t gpa, pending_gpa;
+    uint32_t count;
+} SyndbgLog;
+
+static SyndbgLog syndbg_log;
+
+static uint32_t syndbg_send(void *opaque G_GNUC_UNUSED, uint64_t gpa, uint32_t count)
+{
+    syndbg_log.sends++;
+    syndbg_log.gpa = gpa;
+    syndbg_log.count = count;
+    return 0x1;     /* HV_SYNDBG_STATUS_SEND_SUCCESS */
+}
+
+static uint32_t syndbg_recv(void *opaque G_GNUC_UNUSED, uint64_t gpa, uint32_t count)
+{
+    syndbg_log.recvs++;
+    syndbg_log.gpa = gpa;
+    syndbg_log.count = count;
+    return 0x4 | 42 << 16;  /* RECV_SUCCESS, 42 bytes */
+}
+
+static void syndbg_pending(void *opaque G_GNUC_UNUSED, uint64_t gpa)
+{
+    syndbg_log.pendings++;
+    syndbg_log.pending_gpa = gpa;
+}
+
+static uint64_t syndbg_options(void *opaque G_GNUC_UNUSED)
+{
+    return 1ull << 2;       /* HV_X64_SYNDBG_OPTION_USE_HCALLS */
+}
+
+static void test_syndbg(void)
+{
+    Fake *f = fake_new(BIT64(F_SYNDBG), 1);
+    Fake *off = fake_new(BIT64(F_SYNIC), 1);
+    static const uint32_t msrs[] = {
+        0x400000F1, 0x400000F2, 0x400000F3, 0x400000F4, 0x400000F5,
+        0x400000FF
+    };
+    uint64_t val;
+    int i;
+
+    memset(&syndbg_log, 0, sizeof(syndbg_log));
+    /* Not exposed without the feature */
+    for (i = 0; i < 6; i++) {
+        g_assert_cmpint(hv_msr_read(&off->part, &off->vp[0], &off->ops,
+                                    msrs[i], &val), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(off, msrs[i], 0), ==, HV_MSR_GP);
+    }
+
+    /* No debugger device: SEND and RECV report INVALID (0) */
+    g_assert_cmpint(wr(f, 0x400000F2, 0x77), ==, HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x400000F1, 0x1 | 100 << 16), ==, HV_MSR_OK);
+    check_hex64("STATUS, no device", rd_ok(f, 0x400000F2), 0);
+    check_hex64("OPTIONS, no device", rd_ok(f, 0x400000FF), 0);
+
+    f->ops.syndbg_send = syndbg_send;
+    f->ops.syndbg_recv = syndbg_recv;
+    f->ops.syndbg_pending_page = syndbg_pending;
+    f->ops.syndbg_options = syndbg_options;
+    hv_partition_reset(&f->part, &f->ops);
+    check_hex64("OPTIONS from the host", rd_ok(f, 0x400000FF), 4);
+    g_assert_cmpint(wr(f, 0x400000FF, 0), ==, HV_MSR_OK);
+    check_hex64("OPTIONS written", rd_ok(f, 0x400000FF), 0);
+
+    g_assert_cmpint(wr(f, 0x400000F3, 0x21000), ==, HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x400000F4, 0x22000), ==, HV_MSR_OK);
+    check_hex64("SEND_BUFFER", rd_ok(f, 0x400000F3), 0x21000);
+    check_hex64("RECV_BUFFER", rd_ok(f, 0x400000F4), 0x22000);
+
+    /* SEND: SEND_SIZE (bits 31:16) bytes of the send page */
+    g_assert_cmpint(wr(f, 0x400000F1, 0x1 | 300 << 16), ==, HV_MSR_OK);
+    g_assert_cmpuint(syndbg_log.sends, ==, 1);
+    check_hex64("send gpa", syndbg_log.gpa, 0x21000);
+    g_assert_cmpuint(syndbg_log.count, ==, 300);
+    check_hex64("STATUS after SEND", rd_ok(f, 0x400000F2), 1);
+    check_hex64("CONTROL", rd_ok(f, 0x400000F1), 0x1 | 300 << 16);
+
+    /* SEND wins over RECV; RECV alone receives up to a page */
+    g_assert_cmpint(wr(f, 0x400000F1, 0x3), ==, HV_MSR_OK);
+    g_assert_cmpuint(syndbg_log.sends, ==, 2);
+    g_assert_cmpuint(syndbg_log.recvs, ==, 0);
+    g_assert_cmpint(wr(f, 0x400000F1, 0x2), ==, HV_MSR_OK);
+    g_assert_cmpuint(syndbg_log.recvs, ==, 1);
+    check_hex64("recv gpa", syndbg_log.gpa, 0x22000);
+    g_assert_cmpuint(syndbg_log.count, ==, 4096);
+    check_hex64("STATUS after RECV", rd_ok(f, 0x400000F2), 0x4 | 42 << 16);
+
+    /* Neither bit: nothing happens, STATUS stays */
+    g_assert_cmpint(wr(f, 0x400000F1, 0), ==, HV_MSR_OK);
+    g_assert_cmpuint(syndbg_log.sends + syndbg_log.recvs, ==, 3);
+    check_hex64("STATUS kept", rd_ok(f, 0x400000F2), 0x4 | 42 << 16);
+
+    /* The pending page goes to the device */
+    g_assert_cmpint(wr(f, 0x400000F5, 0x23000), ==, HV_MSR_OK);
+    g_assert_cmpuint(syndbg_log.pendings, ==, 1);
+    check_hex64("pending gpa", syndbg_log.pending_gpa, 0x23000);
+    check_hex64("PENDING_BUFFER", rd_ok(f, 0x400000F5), 0x23000);
+
+    /* Reset clears everything but the host's options */
+    hv_partition_reset(&f->part, &f->ops);
+    for (i = 0; i < 5; i++) {
+        check_hex64("after reset", rd_ok(f, msrs[i]), 0);
+    }
+    check_hex64("OPTIONS after reset", rd_ok(f, 0x400000FF), 4);
+    fake_free(f);
+    fake_free(off);
+}
+
 int main(int argc, char **argv)
 {
     hv_unit_init(&argc, &argv);
@@ -1045,7 +1137,6 @@ int main(int argc, char **argv)
     g_test_add_func("/msr/range/not-hyperv", test_not_hyperv);
     g_test_add_func("/msr/privilege/per-feature", test_privilege);
     g_test_add_func("/msr/privilege/base", test_base_msrs);
-    g_test_add_func("/msr/privilege/unimplemented", test_unimplemented);
     g_test_add_func("/msr/guest-os-id", test_guest_os_id);
     g_test_add_func("/msr/hypercall/page-vmcall",
                     test_hypercall_page_vmcall);
@@ -1073,6 +1164,7 @@ int main(int argc, char **argv)
                     test_tsc_page_post_load_disabled);
     g_test_add_func("/reset/partition", test_partition_reset);
     g_test_add_func("/msr/random-access", test_random_access);
+    g_test_add_func("/msr/syndbg", test_syndbg);
 
     return g_test_run();
 }
