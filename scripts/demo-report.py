@@ -421,12 +421,15 @@ def main():
     ap.add_argument('--guest', default='')
     ap.add_argument('--probe', action='store_true', help='the guest runs the demo init (DEMO lines)')
     ap.add_argument('--balloon', default='', help='"on", or why the hv-balloon device is absent')
+    ap.add_argument('--tap', help='also write TAP lines (for make check) to this file')
     a = ap.parse_args()
     H, N = Run(a.hv), Run(a.nohv)
     props = requested_props(a.cpu)
     problems = []
     out = []
     w = out.append
+    tap_rows = []       # (property, in CPUID, used, evidence)
+    tap_devices = []    # (what, ok, evidence)
 
     w('')
     w('=' * 100)
@@ -548,6 +551,7 @@ def main():
         else:
             offered, cpuid = False, '?'
         used, ev, nev = evaluate(prop, val, H, N, offered)
+        tap_rows.append((prop, cpuid, used, ev))
         if not N.ok:
             nev = 'not run'
         if used == 'FAIL':
@@ -572,10 +576,17 @@ def main():
         if not v and 'vmbus-bridge' in ' '.join(H.result.get('command', [])) and \
                 (H.reported or H.d('module hv_vmbus')):
             problems.append('VMBus did not connect (guest step "%s")' % H.crashed_in())
+        tap_devices.append(('vmbus-bridge: hv_vmbus connected', bool(v),
+                            'Vmbus version %s' % v.group(1) if v else 'no "Vmbus version" line'))
         devs = H.d('vmbus-device ')
         for dv in devs:
             p = dv.split()
             w('    device %s class %s driver %s' % (p[0], p[2] if len(p) > 2 else '?', p[-1]))
+        if a.balloon == 'on':
+            bound = [dv for dv in devs if dv.split()[-1] == 'hv_balloon']
+            tap_devices.append(('hv-balloon: offered on VMBus and bound by hv_balloon',
+                                bool(bound), bound[0] if bound else
+                                '%d VMBus devices, none bound to hv_balloon' % len(devs)))
         b = H.result.get('balloon')
         bal_ev = ''
         if a.balloon != 'on':
@@ -609,6 +620,8 @@ def main():
                 problems.append('hv-balloon: the guest did not reach the target (%s)' % bal_ev)
         for r_ in wrap_row(('hv-balloon', used, bal_ev, 'no device' if N.ok else 'not run'), (19, 12, 44, 30)):
             w(r_)
+        if a.balloon == 'on':
+            tap_devices.append(('hv-balloon: balloons when asked over QMP', used == 'yes', bal_ev))
 
     # --- problems ---
     for r, label in ((H, 'with hv-*'), (N, 'without hv-*')):
@@ -638,7 +651,41 @@ def main():
            'the guest ran until DEMO_TIMEOUT without a crash'))
     w('')
     print('\n'.join(out))
+    if a.tap:
+        write_tap(a.tap, H, tap_rows, tap_devices, problems)
     return 3 if problems else 0
+
+
+# What a Linux 6.1 guest visibly uses when offered (the others are hints
+# Linux ignores, or MSRs only Windows reads: "n/a", or "no" with a reason)
+LINUX_USES = ('hv-vapic', 'hv-vpindex', 'hv-time', 'hv-synic', 'hv-stimer',
+              'hv-stimer-direct', 'hv-frequencies', 'hv-ipi', 'hv-tlbflush',
+              'hv-crash')
+
+
+def write_tap(path, H, rows, devices, problems):
+    """make check's view of the run: one TAP line per claim."""
+    lines = []
+
+    def t(ok, what):
+        lines.append('%s - linux guest: %s' % ('ok' if ok else 'not ok',
+                                               ' '.join(what.split())))
+
+    hyp = H.k(r'Hypervisor detected: (.*)')
+    t(bool(hyp) and 'Hyper-V' in hyp.group(1),
+      'detects %s' % (hyp.group(1) if hyp else 'no hypervisor'))
+    for prop, cpuid, used, ev in rows:
+        t(cpuid == 'yes', '%s in the guest\'s CPUID' % prop)
+        if prop in LINUX_USES:
+            t(used == 'yes', '%s used: %s' % (prop, ev))
+        else:
+            t(used not in ('NO', 'FAIL'), '%s (%s): %s' % (prop, used, ev))
+    for what, ok, ev in devices:
+        t(ok, '%s: %s' % (what, ev))
+    t(not problems, 'no problems' if not problems else
+      '%d problems: %s' % (len(problems), problems[0].splitlines()[0]))
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

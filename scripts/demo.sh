@@ -30,6 +30,7 @@
 #   DEMO_QEMU=/path         use this qemu-system-x86_64 instead of building
 #   DEMO_BISECT=1           when the hv-* boot fails, boot again without each
 #                           hv-* property in turn and say which one it follows
+#   DEMO_TAP=<file>         also write the report as TAP lines (make check)
 #   DEMO_GUEST=payload      the old demo: the freestanding qtest payload
 #                           prints the Hyper-V CPUID leaves (no download)
 set -e -o pipefail
@@ -202,6 +203,7 @@ report_args=(--hv "$demo/run-hv" --cpu "$cpu_with_hv" --nohv-cpu "$cpu_without_h
              --guest "$guest_desc" --balloon "${balloon_why:-on}")
 [ "$DEMO_NOHV" != 0 ] && report_args+=(--nohv "$demo/run-nohv")
 [ $probe = 1 ] && report_args+=(--probe)
+[ -n "$DEMO_TAP" ] && report_args+=(--tap "$DEMO_TAP")
 set +e
 /usr/bin/python3 "$here/demo-report.py" "${report_args[@]}" > "$demo/report.txt"
 rc=$?
