@@ -285,6 +285,29 @@ static uint64_t hc_synic(HvCall *c)
          HV_PAGE_SIZE)) {
         return HV_STATUS_INVALID_ALIGNMENT;
     }
+    if (c->info->code == HV_POST_MESSAGE && !c->fast) {
+        uint8_t header[16];     /* connection, reserved, type, size */
+        uint64_t type_size;
+        uint32_t type, size;
+
+        if (!c->ops->read_gpa ||
+            !c->ops->read_gpa(c->ops->opaque, c->ingpa, header,
+                              sizeof(header))) {
+            return HV_STATUS_INVALID_HYPERCALL_INPUT;
+        }
+        type_size = ld64_le(header + 8);
+        type = (uint32_t)type_size;
+        size = type_size >> 32;
+        /*
+         * TLFS: any message type with the most significant bit clear
+         * except zero (the others are the hypervisor's own), and at most
+         * HV_MESSAGE_PAYLOAD_SIZE bytes of payload.
+         */
+        if (type == 0 || (type & 0x80000000u) ||
+            size > HV_MESSAGE_PAYLOAD_SIZE) {
+            return HV_STATUS_INVALID_PARAMETER;
+        }
+    }
     return c->ops->synic_hypercall(c->ops->opaque, c->vp,
                                    c->info->code, c->ingpa, c->fast);
 }

@@ -931,6 +931,58 @@ static void test_synic_calls(void)
     fake_free(f);
 }
 
+/*
+ * HvPostMessage input checks before the connection is looked up (TLFS
+ * HvCallPostMessage): a message type with the top bit clear, other than
+ * zero, and a payload of at most 240 bytes; else HV_STATUS_INVALID_PARAMETER.
+ */
+static unsigned posted;
+
+static uint16_t count_post(void *opaque G_GNUC_UNUSED, HvVp *vp G_GNUC_UNUSED,
+                           uint16_t code, uint64_t param, bool fast)
+{
+    g_assert_cmphex(code, ==, C_POST_MESSAGE);
+    g_assert_cmphex(param, ==, IN);
+    g_assert_false(fast);
+    posted++;
+    return S_SUCCESS;
+}
+
+static void test_post_message_input(void)
+{
+    static const struct {
+        uint32_t type, size;
+        uint16_t status;
+    } cases[] = {
+        { 1, 0, S_SUCCESS },
+        { 0x7fffffff, 240, S_SUCCESS },
+        { 0, 16, S_PARAMETER },
+        { 0x80000000, 16, S_PARAMETER },
+        { 0x80000010, 16, S_PARAMETER },
+        { 1, 241, S_PARAMETER },
+        { 1, 0xffffffff, S_PARAMETER },
+    };
+    Fake *f = fake_new(F_SYNIC | F_VPINDEX, 1);
+    size_t i;
+
+    f->ops.synic_hypercall = count_post;
+    posted = 0;
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        uint64_t in[2] = { 7, cases[i].type | (uint64_t)cases[i].size << 32 };
+
+        put_input(f, IN, in, 2);
+        check_hex64("post", call64(f, CTL(C_POST_MESSAGE, 0, 0, 0, 0), IN, 0),
+                    cases[i].status);
+    }
+    g_assert_cmpuint(posted, ==, 2);
+    /* Input that is not RAM */
+    check_hex64("post beyond RAM",
+                call64(f, CTL(C_POST_MESSAGE, 0, 0, 0, 0),
+                       FAKE_RAM_SIZE + 0x1000, 0), S_INPUT);
+    g_assert_cmpuint(posted, ==, 2);
+    fake_free(f);
+}
+
 /* --- any input --- */
 
 static uint64_t lcg_next(uint64_t *state)
@@ -1167,6 +1219,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hypercall/ipi/ex", test_ipi_ex);
     g_test_add_func("/hypercall/vp-set/parse", test_parse_vp_set);
     g_test_add_func("/hypercall/synic", test_synic_calls);
+    g_test_add_func("/hypercall/post-message/input", test_post_message_input);
     g_test_add_func("/hypercall/random-input", test_random_input);
     g_test_add_func("/hypercall/syndbg", test_syndbg_hypercalls);
 
