@@ -137,5 +137,6 @@ skipped=$(grep -cE '^ok .*# (SKIP|skip)' "$log" | head -1)
 failed=$(grep -cE '^not ok ' "$log" | head -1)
 passed=$((passed - skipped))
 [ "$failed" = 0 ] || status=1
-echo "$passed passed, $failed failed, $skipped skipped"
+[ "$skipped" = 0 ] || echo "($skipped skipped, counted in neither)"
+echo "$passed passed, $failed failed"
 exit $status

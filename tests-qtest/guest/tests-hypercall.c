@@ -157,7 +157,8 @@ static void hc_access_setup(void)
         { "send_ipi_ex", HVCALL_SEND_IPI_EX | HC_VARHEAD(1), 4,
           { ACCESS_IPI_VECTOR, SET_SPARSE, 1, 1 } },
         { "spin", HVCALL_NOTIFY_LONG_SPIN_WAIT, 0, { 0 } },
-        { "post_message", HVCALL_POST_MESSAGE, 2, { 1, 0 } },
+        /* connection 1 (none exists), message type 1, no payload */
+        { "post_message", HVCALL_POST_MESSAGE, 2, { 1, 1 } },
         { "signal_event", HVCALL_SIGNAL_EVENT, 1, { 1 } },
     };
     unsigned int i;
