@@ -701,6 +701,13 @@ static uint64_t calibrate_tsc_hz(void)
 
 static uint64_t scale_ticks(const HvTscClock *c, uint64_t ticks)
 {
+    /*
+     * Every guest RDTSC comes here: keep the 128-bit division of
+     * muldiv64() off the usual case, a guest TSC at the host's rate.
+     */
+    if (likely(c->hz == host_tsc_hz)) {
+        return c->guest_base + (ticks - c->host_base);
+    }
     return c->guest_base + muldiv64(ticks - c->host_base, c->hz,
                                     host_tsc_hz);
 }
