@@ -113,6 +113,25 @@ class Run:
         self.end = self.result.get('end', 'not run' if not self.raw else 'unknown')
         self.reported = any(l.startswith('DEMO-REPORT-END') for l in self.raw)
 
+    def hv_counters(self):
+        """QEMU's Hyper-V counters summed over the vCPUs (query-hyperv at
+        the end of the guest's report), or None."""
+        q = (self.result.get('query-hyperv') or {}).get('return') or {}
+        if not q.get('enabled'):
+            return None
+        tot = {'vcpus': 0, 'by-call': {}}
+        for v in q.get('vcpus', []):
+            c = v.get('counters')
+            if not c:
+                continue
+            tot['vcpus'] += 1
+            for k in ('hypercalls', 'hypercall-errors', 'sint-deliveries',
+                      'stimer-expirations', 'msr-reads', 'msr-writes'):
+                tot[k] = tot.get(k, 0) + c.get(k, 0)
+            for h in c.get('hypercalls-by-call', []):
+                tot['by-call'][h['call']] = tot['by-call'].get(h['call'], 0) + h['count']
+        return tot if tot['vcpus'] else None
+
     # --- queries ---
     def k(self, pattern):
         """First kernel message matching pattern (regex), or None."""
@@ -622,6 +641,33 @@ def main():
             w(r_)
         if a.balloon == 'on':
             tap_devices.append(('hv-balloon: balloons when asked over QMP', used == 'yes', bal_ev))
+
+    # --- QEMU's side ---
+    hc = H.hv_counters()
+    if hc:
+        w('')
+        w('QEMU\'s Hyper-V counters (query-hyperv when the guest finished its report, %d vCPUs)' %
+          hc['vcpus'])
+        w('  hypercalls %d (%d with an error status), synthetic MSR reads %d, writes %d' % (
+            hc.get('hypercalls', 0), hc.get('hypercall-errors', 0), hc.get('msr-reads', 0),
+            hc.get('msr-writes', 0)))
+        calls = ', '.join('%s %d' % (k, v) for k, v in sorted(hc['by-call'].items()) if v)
+        for r_ in wrap_row((calls or 'no hypercalls',), (96,)):
+            w('  ' + r_.strip())
+        w('  SINT interrupts %d, synthetic timer expirations %d' % (
+            hc.get('sint-deliveries', 0), hc.get('stimer-expirations', 0)))
+        flushes = sum(v for k, v in hc['by-call'].items() if 'Flush' in k)
+        ipis = sum(v for k, v in hc['by-call'].items() if 'Ipi' in k or 'IPI' in k)
+        tap_devices.append(('QEMU counted PV TLB flush hypercalls', flushes > 0,
+                            '%d flush hypercalls' % flushes))
+        tap_devices.append(('QEMU counted PV IPI hypercalls', ipis > 0, '%d IPI hypercalls' % ipis))
+        tap_devices.append(('QEMU counted SINT interrupts and timer expirations',
+                            hc.get('sint-deliveries', 0) > 0 and hc.get('stimer-expirations', 0) > 0,
+                            '%d SINT interrupts, %d expirations' % (
+                                hc.get('sint-deliveries', 0), hc.get('stimer-expirations', 0))))
+    elif H.ok and H.reported and 'query-hyperv' in H.result:
+        problems.append('query-hyperv gave no Hyper-V counters: %s' %
+                        json.dumps(H.result.get('query-hyperv'))[:200])
 
     # --- problems ---
     for r, label in ((H, 'with hv-*'), (N, 'without hv-*')):

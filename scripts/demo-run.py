@@ -330,6 +330,8 @@ class Run:
             self.cpu_mark(line.split()[2])
         elif line.startswith('DEMO-REPORT-END'):
             self.milestone('report', 'guest report complete')
+            # QEMU's own view: per-vCPU Hyper-V state and counters
+            self.result['query-hyperv'] = self.qmp('query-hyperv')
         elif line.startswith('DEMO-CRASH'):
             self.milestone('DEMO-CRASH', 'guest panics on purpose (hv-crash)')
         elif line.startswith('DEMO-POWEROFF'):
