@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$top/build}
 bdir="$BUILD_DIR/qemu-build"
+mkdir -p "$BUILD_DIR"
 log="$BUILD_DIR/check.tap"
 : > "$log"
 status=0
