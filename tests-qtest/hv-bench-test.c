@@ -88,6 +88,23 @@ static void test_hcall_denied(void)
     hv_assert_value(g, 0, 0, "bench.tsc");
 }
 
+/*
+ * No hv-* at all: nothing to call, and the Hyper-V MSRs (which TCG reads
+ * as 0 without a #GP) are not used; the references are still measured.
+ */
+static void test_hcall_nohv(void)
+{
+    g_autoptr(HvGuest) g = boot("qemu64", 1, "bench-hcall", NULL);
+
+    hv_assert_guest_failed(g, "no Hyper-V hypercall interface");
+    hv_assert_value(g, 2, 0, "bench.hcall");
+    hv_assert_value(g, 0, 0, "bench.tsc");
+    hv_assert_value(g, 1, 0, "bench.tsc");
+    hv_assert_value(g, 2, 0, "bench.rdmsr");
+    check_timing(g, "bench.cpuid");
+    check_timing(g, "bench.rdtsc");
+}
+
 static void test_sint(gconstpointer data)
 {
     int smp = GPOINTER_TO_INT(data);
@@ -126,6 +143,7 @@ int main(int argc, char **argv)
 
     qtest_add_func("/hyperv/bench/hcall", test_hcall);
     qtest_add_func("/hyperv/bench/hcall-denied", test_hcall_denied);
+    qtest_add_func("/hyperv/bench/hcall-nohv", test_hcall_nohv);
     qtest_add_data_func("/hyperv/bench/sint/smp1", GINT_TO_POINTER(1),
                         test_sint);
     qtest_add_data_func("/hyperv/bench/sint/smp2", GINT_TO_POINTER(2),

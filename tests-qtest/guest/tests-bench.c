@@ -27,6 +27,17 @@
 #define HC_FAST                         (1ull << 16)
 #define HV_STATUS_INSUFFICIENT_BUFFERS  19
 
+/*
+ * CPUID 0x40000003 EAX: partition privileges.  TCG reads an MSR it does
+ * not know as 0 without a #GP, so the privileges, not faults, tell what
+ * is there.
+ */
+#define HV_CPUID_FEATURES               0x40000003
+#define HV_ACCESS_REF_COUNTER           (1u << 1)
+#define HV_ACCESS_HYPERCALL_MSRS        (1u << 5)
+#define HV_ACCESS_VP_INDEX              (1u << 6)
+#define HV_ACCESS_FREQUENCY_MSRS        (1u << 11)
+
 #define HV_X64_MSR_SCONTROL             0x40000080
 #define HV_X64_MSR_SIEFP                0x40000082
 #define HV_X64_MSR_SIMP                 0x40000083
@@ -77,6 +88,19 @@ typedef struct BenchCpu {
 } BenchCpu;
 
 static BenchCpu bench_cpus[BENCH_MAX_CPUS];
+
+/* The partition privileges; 0 without the Hyper-V CPUID leaves */
+static uint32_t hv_privileges(void)
+{
+    CpuidResult r = cpuid(0x40000000, 0);
+
+    /* "Microsoft Hv" */
+    if (r.ebx != 0x7263694d || r.ecx != 0x666f736f || r.edx != 0x76482074 ||
+        r.eax < HV_CPUID_FEATURES) {
+        return 0;
+    }
+    return cpuid(HV_CPUID_FEATURES, 0).eax;
+}
 
 /* ---- Samples ------------------------------------------------------------ */
 
@@ -157,19 +181,21 @@ static void record_samples(const char *name, unsigned int per_sample,
 
 /*
  * bench.tsc: the guest TSC rate.  HV_X64_MSR_TSC_FREQUENCY (hv-frequencies;
- * 0 when the read faults), and the TSC measured against the partition
- * reference counter over @ms (hv-time; 0 when that faults), both in Hz,
- * and @ms.
+ * else 0), and the TSC measured against the partition reference counter
+ * over @ms (hv-time; else 0), both in Hz, and @ms.
  */
 static void record_tsc_rate(uint64_t ms)
 {
+    uint32_t priv = hv_privileges();
     uint64_t v[3] = { 0, 0, ms };
     uint64_t r0, r1, t0, t1, hz;
 
-    if (rdmsr_safe(HV_X64_MSR_TSC_FREQUENCY, &hz) == HV_GUEST_FAULT_NONE) {
+    if ((priv & HV_ACCESS_FREQUENCY_MSRS) &&
+        rdmsr_safe(HV_X64_MSR_TSC_FREQUENCY, &hz) == HV_GUEST_FAULT_NONE) {
         v[0] = hz;
     }
-    if (rdmsr_safe(HV_X64_MSR_TIME_REF_COUNT, &r0) == HV_GUEST_FAULT_NONE) {
+    if ((priv & HV_ACCESS_REF_COUNTER) &&
+        rdmsr_safe(HV_X64_MSR_TIME_REF_COUNT, &r0) == HV_GUEST_FAULT_NONE) {
         t0 = rdtsc_ordered();
         r0 = ref_time_msr();
         do {
@@ -209,10 +235,12 @@ static inline uint64_t hcall_fast(uint64_t control, uint64_t rdx, uint64_t r8)
  *
  *   bench.tsc      see record_tsc_rate()
  *   bench.hcall    min, median, n, status of the call (0: success);
- *                  n 0 when the guarded call faulted or failed (the test
+ *                  n 0 when the guarded call faulted or failed, or the
+ *                  partition may not use the hypercall MSRs (the test
  *                  then fails)
  *   bench.cpuid    min, median, n
- *   bench.rdmsr    min, median, n (n 0 when the RDMSR faults)
+ *   bench.rdmsr    min, median, n (n 0 without AccessVpIndex or when the
+ *                  RDMSR faults)
  *   bench.rdtsc    min, median, n
  */
 static void bench_hcall_setup(void)
@@ -227,6 +255,14 @@ static void bench_hcall_setup(void)
     samples_alloc();
     record_tsc_rate(50);
 
+    if (!(hv_privileges() & HV_ACCESS_HYPERCALL_MSRS)) {
+        /* No hypercall page to call (TCG: the MSR writes do not fault) */
+        uint64_t v[4] = { 0 };
+
+        record(HV_GUEST_FAULT_NONE, 4, v, "bench.hcall");
+        guest_fail("no Hyper-V hypercall interface");
+        goto references;
+    }
     fault = hv_hypercall_enable();
     if (fault == HV_GUEST_FAULT_NONE) {
         fault = hv_call(HVCALL_SEND_IPI | HC_FAST, BENCH_IPI_VECTOR, 0, &rax);
@@ -250,10 +286,12 @@ static void bench_hcall_setup(void)
         record_samples("bench.hcall", batch, status & 0xffff);
     }
 
+references:
     TIME_BATCHES(batch, cpuid(0, 0));
     record_samples("bench.cpuid", batch, 0);
 
-    if (rdmsr_safe(HV_X64_MSR_VP_INDEX, &val) == HV_GUEST_FAULT_NONE) {
+    if ((hv_privileges() & HV_ACCESS_VP_INDEX) &&
+        rdmsr_safe(HV_X64_MSR_VP_INDEX, &val) == HV_GUEST_FAULT_NONE) {
         TIME_BATCHES(batch, rdmsr(HV_X64_MSR_VP_INDEX));
         record_samples("bench.rdmsr", batch, 0);
     } else {
