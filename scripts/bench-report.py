@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """make bench: the report of scripts/bench.sh's boots.
 
-  bench-report.py --runs DIR --out DIR [--qemu ...] [--stock ...] ...
+  bench-report.py --runs DIR --out DIR [--cycles DIR] [--qemu ...] ...
 
 DIR/<label>.<run>/ hold demo-run.py's result.json and serial.log; the
-label is <vendor>-<vcpus>-<hv|nohv>[-<variant>].  Prints the table
+label is <vendor>-<vcpus>-<hv|nohv>[-<variant>].  --cycles DIR/<label>.<run>/
+hold the debugcon.log of the qtest payload's guest-cycles runs
+(tests-qtest/guest/tests-bench.c: "rec bench.NAME min median n extra",
+hex).  Prints the table
 (median [min-max] over the runs), each target of the issue as MET or
 MISSED, and writes OUT/report.txt, OUT/bench.json and, with gnuplot,
 OUT/bench.png.  Exit status 0 (also when targets are missed: the
@@ -70,6 +73,76 @@ def parse_run(d):
     return r
 
 
+def parse_cycles(d):
+    """{record name: [values]} of one payload run, plus 'fail' lines."""
+    r = {'fail': []}
+    try:
+        with open(os.path.join(d, 'debugcon.log'), errors='replace') as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        w = line.split()
+        if len(w) >= 2 and w[0] == 'rec' and w[1].startswith('bench.'):
+            try:
+                r[w[1]] = [int(x, 16) for x in w[2:] if '=' not in x]
+            except ValueError:
+                pass
+        elif line.startswith('FAIL: '):
+            r['fail'].append(line[6:])
+    return r
+
+
+# The guest-cycles rows: label, record, what
+CYCLE_ROWS = [
+    ('cycles-hcall-hv', 'bench.hcall', 'hypercall: null HvCallSendSyntheticClusterIpi (fast)'),
+    ('cycles-hcall-hv', 'bench.cpuid', 'CPUID leaf 0, hv'),
+    ('cycles-hcall-nohv', 'bench.cpuid', 'CPUID leaf 0, no-hv'),
+    ('cycles-hcall-hv', 'bench.rdmsr', 'RDMSR HV_X64_MSR_VP_INDEX'),
+    ('cycles-hcall-hv', 'bench.rdtsc', 'RDTSC, hv (hv-time: scaled TSC)'),
+    ('cycles-hcall-nohv', 'bench.rdtsc', 'RDTSC, no-hv'),
+    ('cycles-sint-1', 'bench.msg.self', 'SynIC message round trip, 1 vCPU'),
+    ('cycles-sint-1', 'bench.msgdeliver.self', '  of which post -> handler, 1 vCPU'),
+    ('cycles-sint-2', 'bench.msg.other', 'SynIC message round trip, VP0 -> idle VP1'),
+    ('cycles-sint-2', 'bench.msgdeliver.other', '  of which post -> handler, VP0 -> VP1'),
+    ('cycles-sint-1', 'bench.evt.self', 'SynIC event round trip, 1 vCPU'),
+    ('cycles-sint-2', 'bench.evt.other', 'SynIC event round trip, VP0 -> idle VP1'),
+]
+
+
+def cycles_section(cruns):
+    """Lines of the guest-cycles table and its aggregate for the JSON."""
+    hz = [v for rs in cruns.values() for r in rs
+          for v in (r.get('bench.tsc', [0, 0])[0] or r.get('bench.tsc', [0, 0])[1],) if v]
+    hz = statistics.median(hz) if hz else None
+    lines, agg = [], {}
+    lines.append('Guest cycles (tests-qtest guest payload at CPL 0, RDTSC-timed; median over the runs of'
+                 ' each run\'s median sample [min-max],')
+    lines.append('  best = lowest sample of all runs; ns at the guest TSC rate %s)'
+                 % ('%.3f GHz (HV_X64_MSR_TSC_FREQUENCY)' % (hz / 1e9) if hz else 'unknown'))
+    hdr = '  %-52s %-24s %-10s %-10s' % ('measurement', 'cycles', 'ns', 'best ns')
+    lines.append(hdr)
+    lines.append('  ' + '-' * (len(hdr) - 2))
+    for label, rec, what in CYCLE_ROWS:
+        vals = [r[rec] for r in cruns.get(label, []) if len(r.get(rec, [])) >= 3 and r[rec][2]]
+        if not vals:
+            continue
+        s = stats([v[1] for v in vals])
+        best = min(v[0] for v in vals)
+        agg['%s/%s' % (label, rec)] = {'median_cycles': s, 'best_cycles': best,
+                                       'median_ns': s['median'] * 1e9 / hz if hz else None,
+                                       'extra': [v[3] for v in vals if len(v) > 3]}
+        ns = ('%.0f' % (s['median'] * 1e9 / hz)) if hz else '-'
+        bns = ('%.0f' % (best * 1e9 / hz)) if hz else '-'
+        lines.append('  %-52s %-24s %-10s %-10s' % (what, fmt(s), ns, bns))
+    fails = sorted({'%s: %s' % (l, f) for l, rs in cruns.items() for r in rs for f in r['fail']
+                    if l != 'cycles-hcall-nohv'})
+    for f in fails:
+        lines.append('  guest FAIL %s' % f[:110])
+    lines.append('')
+    return lines, agg, hz
+
+
 def stats(vals):
     vals = [v for v in vals if v is not None]
     if not vals:
@@ -90,6 +163,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--runs', required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--cycles', default=None)
     ap.add_argument('--qemu', default='')
     ap.add_argument('--stock', default='none')
     ap.add_argument('--intel', default='')
@@ -109,6 +183,13 @@ def main():
         r = parse_run(os.path.join(a.runs, name))
         if r is not None:
             runs.setdefault(m.group(1), []).append(r)
+    cruns = {}
+    if a.cycles and os.path.isdir(a.cycles):
+        for name in sorted(os.listdir(a.cycles)):
+            m = re.match(r'(.+)\.(\d+)$', name)
+            r = parse_cycles(os.path.join(a.cycles, name)) if m else None
+            if r is not None:
+                cruns.setdefault(m.group(1), []).append(r)
     keys = ['boot_s', 'idle_cpu_pct', 'ipi_rt_us', 'tlb_mprotect_ops', 'tlb_munmap_ops',
             'clock_default_ns', 'clock_tsc_ns', 'clock_hyperv_clocksource_tsc_page_ns',
             'clock_hpet_ns', 'clock_acpi_pm_ns']
@@ -175,6 +256,11 @@ def main():
             p('  %-22s' % lbl + ''.join(' %-20s' % c for c in cells))
         p('')
 
+    cagg, chz = {}, None
+    if cruns:
+        clines, cagg, chz = cycles_section(cruns)
+        out.extend(clines)
+
     # Targets.
     targets = []
 
@@ -230,8 +316,12 @@ def main():
     p('Targets (issue #5; ratios within this run)')
     for verdict, name, detail in targets:
         p('  %-7s %-62s %s' % (verdict, name, detail))
-    p('  n/a     hypercall and SINT message round trips: not measurable from a Linux user process'
-      ' (see docs/bench.md)')
+    if cagg:
+        p('  n/a     hypercall and SINT round trips: no target in the issue; measured above'
+          ' (guest cycles)')
+    else:
+        p('  n/a     hypercall and SINT round trips: not measured (no qtest guest payload;'
+          ' see docs/bench.md)')
     p('')
     problems = [(lbl, pr) for lbl in row_labels() for pr in agg[lbl]['problems']]
     if problems:
@@ -248,9 +338,10 @@ def main():
     with open(os.path.join(a.out, 'report.txt'), 'w') as f:
         f.write(text)
     with open(os.path.join(a.out, 'bench.json'), 'w') as f:
-        json.dump({'aggregate': agg, 'targets': targets}, f, indent=1)
+        json.dump({'aggregate': agg, 'targets': targets,
+                   'guest_cycles': {'tsc_hz': chz, 'rows': cagg}}, f, indent=1)
     chart(a, agg, smps)
-    return 1 if any(not r for r in runs.values()) else 0
+    return 1 if any(not r for r in runs.values()) or (not runs and not cruns) else 0
 
 
 def chart(a, agg, smps):

@@ -8,7 +8,10 @@
 # scripts/bench-init.sh) is booted with the same QEMU binary, hv-* on and
 # off, BENCH_RUNS times per configuration (interleaved), and each boot runs
 # the benchmarks its configuration asks for (kernel command line
-# bench.tests=...).  scripts/bench-report.py prints the medians with
+# bench.tests=...).  Then the freestanding qtest payload
+# (tests-qtest/guest/tests-bench.c) times hypercalls, SynIC message and
+# event round trips in guest TSC cycles at CPL 0, which a Linux user
+# process cannot reach.  scripts/bench-report.py prints the medians with
 # min/max and each target of the issue as MET / MISSED, saved to
 # build/bench/report.txt, and draws build/bench/bench.png with gnuplot.
 #
@@ -19,7 +22,10 @@
 #   BENCH_IDLE=30      seconds of the idle-guest host CPU measurement
 #   BENCH_INTEL=Skylake-Client-v4  BENCH_AMD=EPYC-v4   the CPU models
 #   BENCH_SMP="2 4 8"  vCPU counts of the overcommit benchmarks
-#   BENCH_ONLY=regex   only the configurations whose label matches
+#   BENCH_ONLY=regex   only the configurations whose label matches (the
+#                      guest-cycles ones are cycles-*)
+#   BENCH_ITER=20000   samples per guest-cycles measurement (2000 for the
+#                      SynIC round trips)
 #   BENCH_STOCK=/usr/bin/qemu-system-x86_64  Debian's QEMU, if installed,
 #                      as the upstream anchor (hv-* off only)
 #   DEMO_QEMU=/path    benchmark this qemu-system-x86_64 instead of building
@@ -35,7 +41,9 @@ die() { echo "error: $*" >&2; exit 1; }
 
 if [ "${BENCH_QUICK:-0}" != 0 ]; then
     BENCH_RUNS=${BENCH_RUNS:-1} BENCH_MS=${BENCH_MS:-700} BENCH_IDLE=${BENCH_IDLE:-10}
+    BENCH_ITER=${BENCH_ITER:-5000}
 fi
+BENCH_ITER=${BENCH_ITER:-20000}
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_MS=${BENCH_MS:-1500}
 BENCH_IDLE=${BENCH_IDLE:-30}
@@ -43,7 +51,7 @@ BENCH_INTEL=${BENCH_INTEL:-Skylake-Client-v4}
 BENCH_AMD=${BENCH_AMD:-EPYC-v4}
 BENCH_SMP=${BENCH_SMP:-2 4 8}
 BENCH_STOCK=${BENCH_STOCK:-/usr/bin/qemu-system-x86_64}
-for v in BENCH_RUNS BENCH_MS BENCH_IDLE; do
+for v in BENCH_RUNS BENCH_MS BENCH_IDLE BENCH_ITER; do
     [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] || die "$v=${!v} is not a positive number"
 done
 HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment
@@ -59,7 +67,8 @@ if [ -n "$DEMO_QEMU" ]; then
     bash "$here/install-deps.sh"
     qemu=$DEMO_QEMU
 else
-    bash "$here/build-qemu.sh" | tee "$out/build-qemu.out" || die "building QEMU failed (see above)"
+    QEMU_EXTRA_TARGETS="${QEMU_EXTRA_TARGETS:+$QEMU_EXTRA_TARGETS }tests/qtest/hyperv/hv-guest.elf" \
+        bash "$here/build-qemu.sh" | tee "$out/build-qemu.out" || die "building QEMU failed (see above)"
     qemu=$(tail -n 1 "$out/build-qemu.out")
     [ -x "$qemu" ] || die "scripts/build-qemu.sh did not produce qemu-system-x86_64"
 fi
@@ -68,6 +77,15 @@ bdir="$BUILD_DIR/qemu-build"
 cp "$qemu" "$out/qemu-system-x86_64.bench"
 qemu_desc="$qemu ($(sha256sum < "$qemu" | cut -c1-12), $("$qemu" --version | head -n 1))"
 qemu=$out/qemu-system-x86_64.bench
+# The guest-cycles payload (tests-qtest/guest), when it was built
+payload=$bdir/tests/qtest/hyperv/hv-guest.elf
+if [ -f "$payload" ]; then
+    cp "$payload" "$out/hv-guest.elf.bench"
+    payload=$out/hv-guest.elf.bench
+else
+    echo ">> no qtest guest payload at $payload: the guest-cycles rows are skipped"
+    payload=
+fi
 
 echo "== guest (scripts/demo-guest.sh)"
 bash "$here/demo-guest.sh" "$out/guest.env" || die "building the guest failed"
@@ -138,8 +156,56 @@ for r in $(seq 1 "$BENCH_RUNS"); do
     done
 done
 
+# Guest cycles: the qtest payload, booted directly; with verbose=1 it
+# prints each record as "rec NAME hex-values" on the debugcon.  The
+# configurations: label cpu smp test extra-qemu-args.
+cconfigs=()
+cadd() { cconfigs+=("$*"); }
+cadd cycles-hcall-hv   "$i,$HV" 1 bench-hcall -
+cadd cycles-hcall-nohv "$i"     1 bench-hcall -
+cadd cycles-sint-1     "$i,$HV" 1 bench-sint  "-device hyperv-testdev"
+cadd cycles-sint-2     "$i,$HV" 2 bench-sint  "-device hyperv-testdev"
+rm -rf "$out/cycles"
+if [ -n "$payload" ]; then
+    echo "== guest cycles: the qtest payload, $BENCH_RUNS run(s) of each configuration," \
+         "$BENCH_ITER samples per measurement"
+    for r in $(seq 1 "$BENCH_RUNS"); do
+        for c in "${cconfigs[@]}"; do
+            read -r label cpu smp test extra <<< "$c"
+            [[ -z "$BENCH_ONLY" || $label =~ $BENCH_ONLY ]] || continue
+            dir="$out/cycles/$label.$r"
+            mkdir -p "$dir"
+            iter=$BENCH_ITER
+            [ "$test" = bench-sint ] && iter=$(( (BENCH_ITER + 9) / 10 ))
+            [ "$extra" = - ] && extra=
+            t0=$SECONDS
+            # shellcheck disable=SC2086 # $extra: several arguments
+            "$qemu" -accel tcg -machine q35 -cpu "$cpu" -smp "$smp" -m 128 -nodefaults \
+                -display none -no-reboot -L "$bdir/pc-bios" -L /usr/share/seabios \
+                -kernel "$payload" -append "test=$test smp=$smp verbose=1 iterations=$iter" \
+                -chardev "file,id=dbg,path=$dir/debugcon.log" \
+                -device isa-debugcon,iobase=0xe9,chardev=dbg $extra \
+                > "$dir/qemu.log" 2>&1 &
+            pid=$!
+            # The payload parks its CPUs when done: stop QEMU then
+            end=$((SECONDS + 120))
+            while kill -0 "$pid" 2> /dev/null && [ $SECONDS -lt $end ] &&
+                  ! grep -qE '^hv-guest: test .* (passed|FAILED)' "$dir/debugcon.log" 2> /dev/null; do
+                sleep 0.2
+            done
+            kill "$pid" 2> /dev/null || true
+            wait "$pid" 2> /dev/null || true
+            printf '   %-22s run %d: %3ds, %s records%s\n' "$label" "$r" $((SECONDS - t0)) \
+                "$(grep -c '^rec bench' "$dir/debugcon.log" 2> /dev/null || true)" \
+                "$(grep -q '^FAIL' "$dir/debugcon.log" 2> /dev/null &&
+                   { [[ $label = *nohv ]] && echo ' (no hypercalls without hv: expected)' ||
+                     echo ', guest reported FAIL'; })"
+        done
+    done
+fi
+
 echo "== report"
-/usr/bin/python3 "$here/bench-report.py" --runs "$out/runs" --out "$out" \
+/usr/bin/python3 "$here/bench-report.py" --runs "$out/runs" --cycles "$out/cycles" --out "$out" \
     --qemu "$qemu_desc" --stock "${stock:-none}" --intel "$BENCH_INTEL" --amd "$BENCH_AMD" \
     --hv "$HV" --smp "$BENCH_SMP" --ms "$BENCH_MS" --idle "$BENCH_IDLE" --nruns "$BENCH_RUNS"
 echo "(report saved to $out/report.txt, chart $out/bench.png; logs under $out/runs;" \
