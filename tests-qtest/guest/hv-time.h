@@ -19,25 +19,18 @@
 
 /* TLFS MSR numbers (guarded: libguest.h may grow the same names) */
 #ifndef HV_X64_MSR_GUEST_OS_ID
-#define HV_X64_MSR_GUEST_OS_ID          0x40000000
 #endif
 #ifndef HV_X64_MSR_HYPERCALL
-#define HV_X64_MSR_HYPERCALL            0x40000001
 #endif
 #ifndef HV_X64_MSR_VP_INDEX
-#define HV_X64_MSR_VP_INDEX             0x40000002
 #endif
 #ifndef HV_X64_MSR_VP_RUNTIME
-#define HV_X64_MSR_VP_RUNTIME           0x40000010
 #endif
 #ifndef HV_X64_MSR_TIME_REF_COUNT
-#define HV_X64_MSR_TIME_REF_COUNT       0x40000020
 #endif
 #ifndef HV_X64_MSR_REFERENCE_TSC
-#define HV_X64_MSR_REFERENCE_TSC        0x40000021
 #endif
 #ifndef HV_X64_MSR_TSC_FREQUENCY
-#define HV_X64_MSR_TSC_FREQUENCY        0x40000022
 #endif
 #ifndef HV_X64_MSR_CRASH_P0
 #define HV_X64_MSR_CRASH_P0             0x40000100

@@ -29,6 +29,7 @@
 
 #include "hv-guest-abi.h"
 #include "layout.h"
+#include "hv-tlfs.h"
 
 #define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
 #define GUEST_PRINTF(f, a)  __attribute__((format(printf, f, a)))

@@ -17,19 +17,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#define HVCALL_FLUSH_SPACE              0x0002
-#define HVCALL_FLUSH_LIST               0x0003
 #define HVCALL_SPIN                     0x0008
-#define HVCALL_SEND_IPI                 0x000b
-#define HVCALL_FLUSH_SPACE_EX           0x0013
-#define HVCALL_FLUSH_LIST_EX            0x0014
-#define HVCALL_SEND_IPI_EX              0x0015
-#define HVCALL_POST_MESSAGE             0x005c
-#define HVCALL_SIGNAL_EVENT             0x005d
-#define HC_FAST                         (1ull << 16)
-#define HC_VARHEAD(n)                   ((uint64_t)(n) << 17)
-#define HC_REP_COUNT(n)                 ((uint64_t)(n) << 32)
-#define HC_REP_START(n)                 ((uint64_t)(n) << 48)
 #define HC_BIT(n)                       (1ull << (n))
 
 #define BI_PAGE                         4096

@@ -13,23 +13,6 @@
 /* The call tables below leave the trailing flags out where they are 0 */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-/* TLFS hypercall codes */
-#define HVCALL_FLUSH_SPACE              0x0002
-#define HVCALL_FLUSH_LIST               0x0003
-#define HVCALL_NOTIFY_LONG_SPIN_WAIT    0x0008
-#define HVCALL_SEND_IPI                 0x000b
-#define HVCALL_FLUSH_SPACE_EX           0x0013
-#define HVCALL_FLUSH_LIST_EX            0x0014
-#define HVCALL_SEND_IPI_EX              0x0015
-#define HVCALL_POST_MESSAGE             0x005c
-#define HVCALL_SIGNAL_EVENT             0x005d
-
-/* TLFS hypercall input value */
-#define HC_FAST                         (1ull << 16)
-#define HC_VARHEAD(n)                   ((uint64_t)(n) << 17)
-#define HC_REP_COUNT(n)                 ((uint64_t)(n) << 32)
-#define HC_REP_START(n)                 ((uint64_t)(n) << 48)
-
 /* HV_FLUSH_FLAGS, HV_GENERIC_SET_* */
 #define FLUSH_ALL_PROCESSORS            (1ull << 0)
 #define FLUSH_EXTENDED_RANGE            (1ull << 3)

@@ -40,26 +40,13 @@
  */
 #include "hv-time.h"
 
-#define HV_X64_MSR_SCONTROL             0x40000080
-#define HV_X64_MSR_SIEFP                0x40000082
-#define HV_X64_MSR_SIMP                 0x40000083
-#define HV_X64_MSR_SINT(n)              (0x40000090 + (n))
-#define HV_X64_MSR_STIMER_CONFIG(t)     (0x400000b0 + 2 * (t))
-#define HV_X64_MSR_STIMER_COUNT(t)      (0x400000b1 + 2 * (t))
-#define HV_X64_MSR_APIC_ASSIST_PAGE     0x40000073
 #define HV_X64_MSR_REENLIGHTENMENT_CTL  0x40000106
 #define HV_X64_MSR_TSC_EMULATION_CTL    0x40000107
 
-#define HV_SINT_AUTO_EOI                (1ull << 17)
-#define HV_SINT_POLLING                 (1ull << 18)
-#define HV_SINT_MASKED                  (1ull << 16)
 #define STIMER_ENABLE                   (1ull << 0)
 #define STIMER_PERIODIC                 (1ull << 1)
 #define STIMER_SINT(s)                  ((uint64_t)(s) << 16)
 
-#define HVCALL_FLUSH_SPACE              0x0002
-#define HVCALL_SEND_IPI                 0x000b
-#define HVCALL_POST_MESSAGE             0x005c
 #define HV_HYPERCALL_FAST               (1ull << 16)
 #define HV_FLUSH_ALL_PROCESSORS         1ull
 

@@ -27,7 +27,6 @@ enum {
 #define MIG_RATE_MS             100
 
 /* TLFS hypercall codes and status */
-#define HVCALL_NOTIFY_LONG_SPIN_WAIT    0x0008
 #define HV_HYPERCALL_FAST               (1ull << 16)
 
 /*

@@ -10,18 +10,7 @@
  */
 #include "libguest.h"
 
-#define HV_X64_MSR_VP_INDEX             0x40000002
-#define HV_X64_MSR_RESET                0x40000003
-#define HV_X64_MSR_VP_RUNTIME           0x40000010
-#define HV_X64_MSR_TIME_REF_COUNT       0x40000020
-#define HV_X64_MSR_TSC_FREQUENCY        0x40000022
-#define HV_X64_MSR_APIC_FREQUENCY       0x40000023
-#define HV_X64_MSR_EOI                  0x40000070
-#define HV_X64_MSR_ICR                  0x40000071
-#define HV_X64_MSR_TPR                  0x40000072
-#define HV_X64_MSR_VP_ASSIST_PAGE       0x40000073
 #define HV_X64_MSR_CRASH_P0             0x40000100
-#define HV_X64_MSR_CRASH_CTL            0x40000105
 #define HV_CRASH_CTL_NOTIFY             (1ull << 63)
 
 /* A hypercall code no Hyper-V version defines */

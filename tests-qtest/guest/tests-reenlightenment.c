@@ -23,10 +23,6 @@
  */
 #include "hv-time.h"
 
-#define HV_X64_MSR_REENLIGHTENMENT_CONTROL  0x40000106
-#define HV_X64_MSR_TSC_EMULATION_CONTROL    0x40000107
-#define HV_X64_MSR_TSC_EMULATION_STATUS     0x40000108
-
 #define RE_VECTOR           0xd2
 #define RE_TARGET_VP        1ull
 #define RE_ENABLE           (1ull << 16)

@@ -60,33 +60,11 @@
 #include "hv-time.h"
 
 /* TLFS SynIC and synthetic timer MSRs */
-#define HV_X64_MSR_SCONTROL             0x40000080
-#define HV_X64_MSR_SIEFP                0x40000082
-#define HV_X64_MSR_SIMP                 0x40000083
-#define HV_X64_MSR_EOM                  0x40000084
-#define HV_X64_MSR_SINT(n)              (0x40000090 + (n))
-#define HV_X64_MSR_STIMER_CONFIG(i)     (0x400000b0 + 2 * (i))
-#define HV_X64_MSR_STIMER_COUNT(i)      (0x400000b1 + 2 * (i))
-#define HV_SYNIC_ENABLE                 1ull
-#define HV_MESSAGE_FLAG_PENDING         1
-#define HV_MESSAGE_TIMER_EXPIRED        0x80000010u
 #define ST_ENABLE                       (1ull << 0)
 #define ST_PERIODIC                     (1ull << 1)
 #define ST_SINTX(s)                     ((uint64_t)(s) << 16)
 
 /* TLFS hypercalls */
-#define HVCALL_FLUSH_SPACE              0x0002
-#define HVCALL_FLUSH_LIST               0x0003
-#define HVCALL_SEND_IPI                 0x000b
-#define HVCALL_FLUSH_SPACE_EX           0x0013
-#define HVCALL_SEND_IPI_EX              0x0015
-#define HVCALL_POST_MESSAGE             0x005c
-#define HVCALL_SIGNAL_EVENT             0x005d
-#define HC_FAST                         (1ull << 16)
-#define HC_VARHEAD(n)                   ((uint64_t)(n) << 17)
-#define HC_REP_COUNT(n)                 ((uint64_t)(n) << 32)
-#define HV_STATUS_SUCCESS               0
-#define HV_STATUS_INSUFFICIENT_BUFFERS  19
 #define FLUSH_ALL_PROCESSORS            (1ull << 0)
 #define SET_SPARSE                      0
 

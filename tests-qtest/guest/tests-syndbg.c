@@ -24,10 +24,6 @@
 #define SYNDBG_CONTROL_SEND     (1ull << 0)
 #define SYNDBG_CONTROL_RECV     (1ull << 1)
 
-#define HVCALL_POST_DEBUG_DATA      0x0069
-#define HVCALL_RETRIEVE_DEBUG_DATA  0x006a
-#define HVCALL_RESET_DEBUG_SESSION  0x006b
-
 #define SYNDBG_READ_FAULTED     0xfa17fa17fa17fa17ull
 /* How long the guest waits for the qtest's datagram */
 #define SYNDBG_WAIT_US          (30ull * 1000 * 1000)

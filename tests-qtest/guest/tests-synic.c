@@ -19,29 +19,10 @@
  */
 #include "hv-time.h"
 
-/* TLFS SynIC MSRs */
-#define HV_X64_MSR_SCONTROL             0x40000080
-#define HV_X64_MSR_SVERSION             0x40000081
-#define HV_X64_MSR_SIEFP                0x40000082
-#define HV_X64_MSR_SIMP                 0x40000083
-#define HV_X64_MSR_EOM                  0x40000084
-#define HV_X64_MSR_SINT(n)              (0x40000090 + (n))
-
-#define HV_SYNIC_ENABLE                 1ull
-#define HV_SYNIC_PAGE_ENABLE            1ull
-#define HV_SINT_MASKED                  (1ull << 16)
-#define HV_SINT_AUTO_EOI                (1ull << 17)
-#define HV_SINT_POLLING                 (1ull << 18)
-#define HV_SINT_COUNT                   16
-#define HV_MESSAGE_FLAG_PENDING         1
-
 /* TLFS hypercalls */
-#define HVCALL_POST_MESSAGE             0x005c
-#define HVCALL_SIGNAL_EVENT             0x005d
 #define HV_HYPERCALL_FAST               (1ull << 16)
 #define HV_HYPERCALL_VARHEAD(n)         ((uint64_t)(n) << 17)
 #define HV_HYPERCALL_REP_COUNT(n)       ((uint64_t)(n) << 32)
-#define HV_STATUS_INSUFFICIENT_BUFFERS  19
 
 /* hyperv-testdev: one 32-bit write, sint | vp << 8 | op << 16 | conn << 24 */
 #define TESTDEV_PORT                    0x3000

@@ -22,16 +22,7 @@
 #include "hv-time.h"
 
 /* TLFS SynIC */
-#define HV_X64_MSR_SCONTROL             0x40000080
-#define HV_X64_MSR_SIEFP                0x40000082
-#define HV_X64_MSR_SIMP                 0x40000083
-#define HV_X64_MSR_EOM                  0x40000084
-#define HV_X64_MSR_SINT(n)              (0x40000090 + (n))
-#define HV_SINT_MASKED                  (1ull << 16)
-#define HVCALL_POST_MESSAGE             0x005c
-#define HVCALL_SIGNAL_EVENT             0x005d
 #define HV_HYPERCALL_FAST               (1ull << 16)
-#define HV_STATUS_INSUFFICIENT_BUFFERS  19
 
 /* VMBus (QEMU's include/hw/hyperv/vmbus-proto.h, Linux's hyperv.h) */
 #define HV_MESSAGE_VMBUS                1
