@@ -1048,6 +1048,30 @@ static void vmbus_bad_setup(void)
         bad("gpadl.teardown_5000_again", &t, sizeof(t), PING_CONNECTED);
         t.gpadl_id = 0x6000;
         bad("gpadl.teardown_zero", &t, sizeof(t), PING_CONNECTED);
+
+        /*
+         * All GPADLs together list at most the guest's RAM in pages
+         * (64 MiB: 16384): of three GPADLs of 8190 pages, the third is
+         * refused.  GPADL_TEARDOWN tells which exist: it is answered for
+         * those, incomplete or not.  Once the first two are gone, a new
+         * one fits again.
+         */
+        size = gpadl_header(&gh, relid, 0x7001, pfns, VMB_GPADL_PAGES, 8190);
+        bad("gpadl.cap.a", &gh, size, PING_CONNECTED);
+        size = gpadl_header(&gh, relid, 0x7002, pfns, VMB_GPADL_PAGES, 8190);
+        bad("gpadl.cap.b", &gh, size, PING_CONNECTED);
+        size = gpadl_header(&gh, relid, 0x7003, pfns, VMB_GPADL_PAGES, 8190);
+        bad("gpadl.cap.c", &gh, size, PING_CONNECTED);
+        t.gpadl_id = 0x7003;
+        bad("gpadl.cap.teardown_c", &t, sizeof(t), PING_CONNECTED);
+        t.gpadl_id = 0x7001;
+        bad("gpadl.cap.teardown_a", &t, sizeof(t), PING_CONNECTED);
+        t.gpadl_id = 0x7002;
+        bad("gpadl.cap.teardown_b", &t, sizeof(t), PING_CONNECTED);
+        size = gpadl_header(&gh, relid, 0x7004, pfns, VMB_GPADL_PAGES, 8190);
+        bad("gpadl.cap.d", &gh, size, PING_CONNECTED);
+        t.gpadl_id = 0x7004;
+        bad("gpadl.cap.teardown_d", &t, sizeof(t), PING_CONNECTED);
     }
 
     /* The rx queue: 32 posts without reading the answers */
