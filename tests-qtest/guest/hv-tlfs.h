@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The TLFS names the guest tests use: synthetic MSRs, hypercall codes and
- * the hypercall input value, SynIC bits and statuses.  Written from the
+ * the hypercall input value, SynIC bits, statuses and the message layouts.  Written from the
  * TLFS, independently of QEMU's and the module's headers, so that a
  * mistake there cannot hide in both the code and its test.
  */
@@ -69,5 +69,27 @@
 /* Hypercall statuses */
 #define HV_STATUS_SUCCESS               0
 #define HV_STATUS_INSUFFICIENT_BUFFERS  19
+
+/* TLFS HV_MESSAGE: one 256-byte slot per SINT in the SIM page */
+typedef struct HvMessage {
+    uint32_t type;
+    uint8_t size;
+    uint8_t flags;
+    uint16_t reserved;
+    uint64_t sender;
+    uint64_t payload[30];
+} HvMessage;
+
+/* TLFS HvPostMessage input */
+typedef struct HvPostMessageInput {
+    uint32_t connection_id;
+    uint32_t reserved;
+    uint32_t message_type;
+    uint32_t payload_size;
+    uint64_t payload[30];
+} HvPostMessageInput;
+
+_Static_assert(sizeof(HvMessage) == 256, "HV_MESSAGE layout");
+_Static_assert(sizeof(HvPostMessageInput) == 256, "HvPostMessage input");
 
 #endif /* GUEST_HV_TLFS_H */

@@ -61,23 +61,6 @@
 /* A message or event that has not arrived after this is lost */
 #define BENCH_TIMEOUT_TSC               (5000000ull * GUEST_TSC_TICKS_PER_US)
 
-typedef struct HvMessage {
-    uint32_t type;
-    uint8_t size;
-    uint8_t flags;
-    uint16_t reserved;
-    uint64_t sender;
-    uint64_t payload[30];
-} HvMessage;
-
-typedef struct HvPostMessageInput {
-    uint32_t connection_id;
-    uint32_t reserved;
-    uint32_t message_type;
-    uint32_t payload_size;
-    uint64_t payload[30];
-} HvPostMessageInput;
-
 typedef struct BenchCpu {
     volatile HvMessage *simp;           /* written by QEMU and the guest */
     volatile uint8_t *siefp;            /* written by QEMU and the guest */

@@ -60,28 +60,6 @@ enum {
 /* Guest RAM ends here (the harness gives -m 64) */
 #define SYN_RAM_END                     0x04000000ull
 
-/* TLFS HV_MESSAGE: one 256-byte slot per SINT in the SIM page */
-typedef struct HvMessage {
-    uint32_t type;
-    uint8_t size;
-    uint8_t flags;
-    uint16_t reserved;
-    uint64_t sender;
-    uint64_t payload[30];
-} HvMessage;
-
-/* TLFS HvPostMessage input */
-typedef struct HvPostMessageInput {
-    uint32_t connection_id;
-    uint32_t reserved;
-    uint32_t message_type;
-    uint32_t payload_size;
-    uint64_t payload[30];
-} HvPostMessageInput;
-
-_Static_assert(sizeof(HvMessage) == 256, "HV_MESSAGE layout");
-_Static_assert(sizeof(HvPostMessageInput) == 256, "post message input");
-
 typedef struct SynCpu {
     volatile HvMessage *simp;           /* written by QEMU and the guest */
     volatile uint8_t *siefp;            /* written by QEMU and the guest */

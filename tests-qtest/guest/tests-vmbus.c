@@ -57,23 +57,6 @@ enum {
 /* Guest RAM ends here (the harness gives -m 64) */
 #define VMB_RAM_END                     0x04000000ull
 
-typedef struct HvMessage {
-    uint32_t type;
-    uint8_t size;
-    uint8_t flags;
-    uint16_t reserved;
-    uint64_t sender;
-    uint8_t payload[240];
-} HvMessage;
-
-typedef struct HvPostMessageInput {
-    uint32_t connection_id;
-    uint32_t reserved;
-    uint32_t message_type;
-    uint32_t payload_size;
-    uint8_t payload[240];
-} HvPostMessageInput;
-
 typedef struct VmbHeader {
     uint32_t type;
     uint32_t padding;
@@ -164,8 +147,6 @@ typedef struct VmbClose {
     uint32_t child_relid;
 } VmbClose;
 
-_Static_assert(sizeof(HvMessage) == 256, "HV_MESSAGE");
-_Static_assert(sizeof(HvPostMessageInput) == 256, "post message input");
 _Static_assert(sizeof(VmbInitiate) == 40, "initiate contact");
 _Static_assert(__builtin_offsetof(VmbOffer, child_relid) == 184, "offer");
 _Static_assert(sizeof(VmbOpen) == 148, "open channel");
