@@ -24,23 +24,6 @@
 
 #include "hv-internal.h"
 
-/* HV_X64_MSR_STIMERx_CONFIG */
-#define STIMER_ENABLE           (1ull << 0)
-#define STIMER_PERIODIC         (1ull << 1)
-#define STIMER_LAZY             (1ull << 2)
-#define STIMER_AUTO_ENABLE      (1ull << 3)
-#define STIMER_DIRECT           (1ull << 12)
-#define STIMER_RSVD             0xfffffffffff0e000ull   /* 63:20, 15:13 */
-
-static uint8_t stimer_apic_vector(uint64_t config)
-{
-    return (config >> 4) & 0xff;
-}
-
-static uint32_t stimer_sint(uint64_t config)
-{
-    return (config >> 16) & 0xf;
-}
 
 /*
  * HV_TIMER_MESSAGE_PAYLOAD: UINT32 TimerIndex, UINT32 Reserved,
@@ -96,7 +79,7 @@ static void stimer_start(HvPartition *part, HvVp *vp, const HvOps *ops,
 {
     uint64_t count = vp->stimer_count[i];
 
-    if (vp->stimer_config[i] & STIMER_PERIODIC) {
+    if (vp->stimer_config[i] & HV_STIMER_PERIODIC) {
         arm(vp, ops, i, add_sat(hv_ref_time(part, vp, ops), count));
     } else {
         arm(vp, ops, i, count);
@@ -105,7 +88,7 @@ static void stimer_start(HvPartition *part, HvVp *vp, const HvOps *ops,
 
 static bool stimer_can_run(const HvVp *vp, unsigned i)
 {
-    return (vp->stimer_config[i] & STIMER_ENABLE) && vp->stimer_count[i];
+    return (vp->stimer_config[i] & HV_STIMER_ENABLE) && vp->stimer_count[i];
 }
 
 /*
@@ -115,8 +98,8 @@ static bool stimer_can_run(const HvVp *vp, unsigned i)
  */
 static uint64_t check_sintx(uint64_t config)
 {
-    if (!(config & STIMER_DIRECT) && stimer_sint(config) == 0) {
-        config &= ~STIMER_ENABLE;
+    if (!(config & HV_STIMER_DIRECT) && HV_STIMER_SINT(config) == 0) {
+        config &= ~HV_STIMER_ENABLE;
     }
     return config;
 }
@@ -124,11 +107,11 @@ static uint64_t check_sintx(uint64_t config)
 static HvMsrResult write_config(HvPartition *part, HvVp *vp,
                                 const HvOps *ops, unsigned i, uint64_t val)
 {
-    if (val & STIMER_RSVD) {
+    if (val & HV_STIMER_RSVD) {
         return HV_MSR_GP;
     }
     /* Direct mode is only there when the guest was told about it */
-    if ((val & STIMER_DIRECT) &&
+    if ((val & HV_STIMER_DIRECT) &&
         !feature_on(part, HYPERV_FEAT_STIMER_DIRECT)) {
         return HV_MSR_GP;
     }
@@ -155,10 +138,10 @@ static HvMsrResult write_count(HvPartition *part, HvVp *vp, const HvOps *ops,
     vp->stimer_count[i] = val;
     if (!val) {
         /* TLFS: "independent of the setting of AutoEnable" */
-        vp->stimer_config[i] &= ~STIMER_ENABLE;
-    } else if (vp->stimer_config[i] & STIMER_AUTO_ENABLE) {
+        vp->stimer_config[i] &= ~HV_STIMER_ENABLE;
+    } else if (vp->stimer_config[i] & HV_STIMER_AUTO_ENABLE) {
         vp->stimer_config[i] = check_sintx(vp->stimer_config[i] |
-                                           STIMER_ENABLE);
+                                           HV_STIMER_ENABLE);
     }
     /* KVM: a new count restarts an enabled timer */
     if (stimer_can_run(vp, i)) {
@@ -214,7 +197,7 @@ static bool stimer_send_msg(HvPartition *part, HvVp *vp, const HvOps *ops,
     hv_st64_le(msg.payload + 8, vp->stimer_exp_time[i]);
     hv_st64_le(msg.payload + 16, now);
     st = hv_synic_post_message(part, vp, ops,
-                               stimer_sint(vp->stimer_config[i]), &msg);
+                               HV_STIMER_SINT(vp->stimer_config[i]), &msg);
     /* TLFS: in the slot with the SINT masked, only the interrupt is lost */
     return st == HV_SYNIC_OK || st == HV_SYNIC_NO_IRQ;
 }
@@ -235,8 +218,8 @@ static void stimer_signaled(HvVp *vp, const HvOps *ops, unsigned i,
     uint64_t period = vp->stimer_count[i];
     unsigned __int128 next;
 
-    if (!(vp->stimer_config[i] & STIMER_PERIODIC) || !period) {
-        vp->stimer_config[i] &= ~STIMER_ENABLE;
+    if (!(vp->stimer_config[i] & HV_STIMER_PERIODIC) || !period) {
+        vp->stimer_config[i] &= ~HV_STIMER_ENABLE;
         return;
     }
     next = (unsigned __int128)exp + period;
@@ -257,13 +240,13 @@ static void stimer_fire(HvPartition *part, HvVp *vp, const HvOps *ops,
     uint64_t config = vp->stimer_config[i];
     uint64_t now = hv_ref_time(part, vp, ops);
 
-    if (config & STIMER_DIRECT) {
+    if (config & HV_STIMER_DIRECT) {
         /*
          * TLFS: a direct timer "asserts an interrupt" with ApicVector; a
          * disabled APIC loses it, as it loses a SINT's.
          */
         if (ops->sint_deliver) {
-            ops->sint_deliver(ops->opaque, vp, stimer_apic_vector(config),
+            ops->sint_deliver(ops->opaque, vp, HV_STIMER_APIC_VECTOR(config),
                               false);
         }
     } else if (!stimer_send_msg(part, vp, ops, i, now)) {
@@ -278,7 +261,7 @@ void hv_stimer_expired(HvPartition *part, HvVp *vp, const HvOps *ops,
                        unsigned index)
 {
     if (index >= HV_STIMER_COUNT || !(vp->stimer_armed & bit(index)) ||
-        !(vp->stimer_config[index] & STIMER_ENABLE)) {
+        !(vp->stimer_config[index] & HV_STIMER_ENABLE)) {
         return;     /* stale: the timer was stopped or re-armed since */
     }
     /*
@@ -310,8 +293,8 @@ static bool stimer_queued_on(const HvVp *vp, unsigned i, uint32_t sint)
 {
     uint64_t config = vp->stimer_config[i];
 
-    return (vp->stimer_msg_pending & bit(i)) && (config & STIMER_ENABLE) &&
-           !(config & STIMER_DIRECT) && stimer_sint(config) == sint;
+    return (vp->stimer_msg_pending & bit(i)) && (config & HV_STIMER_ENABLE) &&
+           !(config & HV_STIMER_DIRECT) && HV_STIMER_SINT(config) == sint;
 }
 
 void hv_stimer_sint_acked(HvPartition *part, HvVp *vp, const HvOps *ops,
@@ -331,7 +314,7 @@ void hv_stimer_retry_pending(HvPartition *part, HvVp *vp, const HvOps *ops)
     unsigned i;
 
     for (i = 0; i < HV_STIMER_COUNT; i++) {
-        if (stimer_queued_on(vp, i, stimer_sint(vp->stimer_config[i]))) {
+        if (stimer_queued_on(vp, i, HV_STIMER_SINT(vp->stimer_config[i]))) {
             stimer_retry(part, vp, ops, i);
         }
     }
@@ -353,7 +336,7 @@ void hv_stimer_rearm_all(HvPartition *part, HvVp *vp, const HvOps *ops)
          */
         if ((vp->stimer_armed & bit(i)) &&
             !(vp->stimer_msg_pending & bit(i)) &&
-            (vp->stimer_config[i] & STIMER_ENABLE)) {
+            (vp->stimer_config[i] & HV_STIMER_ENABLE)) {
             arm(vp, ops, i, vp->stimer_exp_time[i]);
         } else {
             vp->stimer_armed &= ~bit(i);

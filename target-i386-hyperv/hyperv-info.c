@@ -25,13 +25,6 @@
 #include "hyperv-cpu.h"
 #include "hyperv-tcg.h"
 
-/* HV_X64_MSR_STIMERx_CONFIG (TLFS) */
-#define STIMER_ENABLE           (1ull << 0)
-#define STIMER_PERIODIC         (1ull << 1)
-#define STIMER_DIRECT           (1ull << 12)
-#define STIMER_VECTOR(c)        (((c) >> 4) & 0xff)
-#define STIMER_SINT(c)          (((c) >> 16) & 0xf)
-
 /* What the info is taken from: the TCG core, or QEMU's KVM MSR copies */
 typedef struct HvSource {
     const HvPartition *part;    /* TCG */
@@ -120,11 +113,11 @@ static HyperVStimerList *stimers_info(const HvSource *src)
             t->count = src->env->msr_hv_stimer_count[i];
         }
         t->config = config;
-        t->enabled = config & STIMER_ENABLE;
-        t->periodic = config & STIMER_PERIODIC;
-        t->direct = config & STIMER_DIRECT;
-        t->apic_vector = STIMER_VECTOR(config);
-        t->sint = STIMER_SINT(config);
+        t->enabled = config & HV_STIMER_ENABLE;
+        t->periodic = config & HV_STIMER_PERIODIC;
+        t->direct = config & HV_STIMER_DIRECT;
+        t->apic_vector = HV_STIMER_APIC_VECTOR(config);
+        t->sint = HV_STIMER_SINT(config);
         if (src->vp) {
             t->has_armed = t->has_message_pending = true;
             t->armed = src->vp->stimer_armed & (1u << i);

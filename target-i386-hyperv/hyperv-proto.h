@@ -226,6 +226,16 @@ struct hyperv_reference_tsc_page {
 
 #define HV_STIMER_COUNT                       4
 
+/* HV_X64_MSR_STIMERx_CONFIG */
+#define HV_STIMER_ENABLE                      (1ull << 0)
+#define HV_STIMER_PERIODIC                    (1ull << 1)
+#define HV_STIMER_LAZY                        (1ull << 2)
+#define HV_STIMER_AUTO_ENABLE                 (1ull << 3)
+#define HV_STIMER_DIRECT                      (1ull << 12)
+#define HV_STIMER_RSVD                        0xfffffffffff0e000ull
+#define HV_STIMER_APIC_VECTOR(config)         (((config) >> 4) & 0xff)
+#define HV_STIMER_SINT(config)                (((config) >> 16) & 0xf)
+
 /*
  * Synthetic debugger control definitions
  */

@@ -401,6 +401,7 @@ static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
     unsigned n = 0;
     CPUState *cs;
 
+    trace_hyperv_pv_flush(caller->vp_index, set->all, gvas ? n_gvas : 0);
     CPU_FOREACH(cs) {
         if (hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
             if (cs == self) {
@@ -604,9 +605,9 @@ static void stimer_cb(void *opaque)
         if (vp->stats.stimer_expirations[index] != expirations) {
             trace_hyperv_stimer_expired(vp->vp_index, index, config,
                                         exp_time);
-            if (!(config & (1ull << 12))) {     /* not DirectMode */
+            if (!(config & HV_STIMER_DIRECT)) {
                 trace_hyperv_stimer_message(
-                    vp->vp_index, index, (config >> 16) & 0xf,
+                    vp->vp_index, index, HV_STIMER_SINT(config),
                     vp->stimer_msg_pending & (1u << index));
             }
         }
@@ -970,13 +971,6 @@ static bool cpu_is_vendor(X86CPU *cpu, const char *vendor)
            cpu->env.cpuid_vendor3 == regs[2];
 }
 
-static void traced_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
-                             const uint64_t *gvas, unsigned n_gvas)
-{
-    trace_hyperv_pv_flush(caller->vp_index, set->all, gvas ? n_gvas : 0);
-    tcg_flush_tlb(opaque, caller, set, gvas, n_gvas);
-}
-
 static void hyperv_tcg_partition_create(X86CPU *cpu)
 {
     HvConfig cfg;
@@ -1021,7 +1015,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .apic_tpr_read = tcg_apic_tpr_read,
         .reset = tcg_reset,
         .crash = tcg_crash,
-        .flush_tlb = traced_flush_tlb,
+        .flush_tlb = tcg_flush_tlb,
         .send_ipi = tcg_send_ipi,
         .long_spin_wait = tcg_long_spin_wait,
         .sint_deliver = tcg_sint_deliver,
