@@ -107,23 +107,36 @@ static HvGuest *launch(Debugger *d, const char *test, bool use_hcalls)
     return hv_guest_launch(&opts);
 }
 
+/*
+ * Boots @test; once the guest recorded @record, the debugger must have
+ * received @sent, and answers @reply.  Returns the finished guest.
+ */
+static HvGuest *exchange(Debugger *d, const char *test, bool use_hcalls,
+                         const char *record, const char *sent,
+                         const char *reply)
+{
+    HvGuest *g;
+    g_autofree char *got = NULL;
+
+    debugger_open(d);
+    g = launch(d, test, use_hcalls);
+    g_assert_nonnull(hv_guest_wait_record(g, "%s", record));
+    got = debugger_recv(d);
+    g_assert_cmpstr(got, ==, sent);
+    debugger_send(d, reply);
+    hv_guest_wait(g);
+    hv_assert_guest_passed(g);
+    return g;
+}
+
 static void test_msr(void)
 {
     static const char sent[] = "hello debugger, from SYNDBG_CONTROL";
     static const char reply[] = "the debugger answers the MSR path";
     Debugger d;
-    g_autoptr(HvGuest) g = NULL;
-    g_autofree char *got = NULL;
+    g_autoptr(HvGuest) g = exchange(&d, "syndbg-msr", false, "cpu0.msr.sent",
+                                    sent, reply);
     uint64_t w[2];
-
-    debugger_open(&d);
-    g = launch(&d, "syndbg-msr", false);
-    g_assert_nonnull(hv_guest_wait_record(g, "cpu0.msr.sent"));
-    got = debugger_recv(&d);
-    g_assert_cmpstr(got, ==, sent);
-    debugger_send(&d, reply);
-    hv_guest_wait(g);
-    hv_assert_guest_passed(g);
 
     /* CPUID: the debugger's leaves, and the debug MSRs offered */
     hv_assert_value(g, 0, 0x40000082, "cpu0.cpuid.40000000");
@@ -166,19 +179,13 @@ static void test_hypercalls(void)
     static const char sent[] = "hello debugger, from HvPostDebugData";
     static const char reply[] = "the debugger answers the hypercall path";
     Debugger d;
-    g_autoptr(HvGuest) g = NULL;
-    g_autofree char *got = NULL;
+    /*
+     * The malformed frame before the good one was dropped: the first
+     * datagram the debugger gets is the good one
+     */
+    g_autoptr(HvGuest) g = exchange(&d, "syndbg-hcall", true,
+                                    "cpu0.hcall.sent", sent, reply);
     uint64_t w[2];
-
-    debugger_open(&d);
-    g = launch(&d, "syndbg-hcall", true);
-    g_assert_nonnull(hv_guest_wait_record(g, "cpu0.hcall.sent"));
-    /* The malformed frame before it was dropped: this is the good one */
-    got = debugger_recv(&d);
-    g_assert_cmpstr(got, ==, sent);
-    debugger_send(&d, reply);
-    hv_guest_wait(g);
-    hv_assert_guest_passed(g);
 
     hv_assert_value(g, 0, SYNDBG_OPTION_USE_HCALLS, "cpu0.options");
 
