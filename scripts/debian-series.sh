@@ -168,7 +168,8 @@ unpack_debian() {
     [ -n "$dsc" ] || return 1
     rm -rf "$1"
     dpkg-source --require-strong-checksums -x "$dsc" "$1" > "$1.log" 2>&1 ||
-        { cat "$1.log" >&2; return 2; }
+        { tail -n 20 "$1.log" | sed 's/^/# /'
+          df -h "$(dirname "$1")" | sed 's/^/# /'; return 2; }
 }
 
 # What the series changed, as a tree comparable with build/qemu: $2 is the

@@ -139,5 +139,10 @@ failed=$(grep -cE '^not ok ' "$log" | head -1)
 passed=$((passed - skipped))
 [ "$failed" = 0 ] || status=1
 [ "$skipped" = 0 ] || echo "($skipped skipped, counted in neither)"
+# What failed, last, where a CI log's tail shows it.
+if [ "$failed" != 0 ]; then
+    echo "# failed:"
+    grep -E '^not ok |^Bail out!' "$log" | cut -c1-300 | sed 's/^/#   /'
+fi
 echo "$passed passed, $failed failed"
 exit $status
