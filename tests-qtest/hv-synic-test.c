@@ -352,6 +352,7 @@ static const BadCase bad_cases[] = {
     { "evt_siefp_off", 2 },
     { "post_240", 1 },
     { "route_vp", 2 },
+    { "msg_destroyed", 1 },
 };
 
 static void bad_case_run(const BadCase *c)
@@ -374,6 +375,12 @@ static void bad_case_run(const BadCase *c)
         hv_assert_value(g, 1, SYN_MSG_TYPE_A, "bad.%s", c->name);
         hv_assert_value(g, 2, 240, "bad.%s", c->name);
         hv_assert_value(g, 3, SYN_PAYLOAD(SYN_MSG_TYPE_A, 29), "bad.%s",
+                        c->name);
+    } else if (!strcmp(c->name, "msg_destroyed")) {
+        /* Every post accepted; nothing came once its connection was gone */
+        hv_assert_value(g, 0, 0, "bad.%s", c->name);
+        hv_assert_value(g, 1, 0, "bad.%s", c->name);
+        hv_assert_value(g, 2, HV_STATUS_INVALID_CONNECTION_ID, "bad.%s",
                         c->name);
     }
 }

@@ -203,13 +203,18 @@ static void sx_ipi_irq(GuestIrqFrame *frame)
     c->ipi_taken[sender]++;
 }
 
+/*
+ * Empty the slot first, then look at PENDING (the TLFS's order, Linux's
+ * vmbus_signal_eom()): a message that finds the slot still full sets
+ * PENDING before it gives up, so one of the two sees the other.  Read
+ * the other way round, PENDING set between the read and the clear is
+ * missed, nobody writes EOM and the waiting message stays staged.
+ */
 static void sx_eom_if_pending(volatile SxMessage *m) /* QEMU's page */
 {
-    uint8_t flags = m->flags;
-
     m->type = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (flags & HV_MESSAGE_FLAG_PENDING) {
+    if (m->flags & HV_MESSAGE_FLAG_PENDING) {
         wrmsr(HV_X64_MSR_EOM, 0);
     }
 }

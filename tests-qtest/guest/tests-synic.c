@@ -1018,6 +1018,13 @@ GUEST_TEST(synic_hcall,
  *                 RAX; message_type; payload_size; last payload qword
  *   route_vp      SINT route for a VP that does not exist (7), raised;
  *                 no values
+ *   msg_destroyed 20 times: message A fills VP 0's slot, message B waits
+ *                 for it (PENDING), the connection is destroyed, then the
+ *                 slot is emptied and EOM written -- B's connection is
+ *                 gone, QEMU must neither deliver B nor touch what it
+ *                 freed: posts that did not succeed; rounds in which a
+ *                 message came after the destroy; HvPostMessage to the
+ *                 destroyed connection: RAX
  */
 static void synic_bad_setup(void)
 {
@@ -1084,6 +1091,29 @@ static void synic_bad_setup(void)
         v[2] = slot->size;
         v[3] = slot->payload[29];
         record(HV_GUEST_FAULT_NONE, 4, v, "bad.%s", what);
+    } else if (!strcmp(what, "msg_destroyed")) {
+        volatile HvMessage *slot =          /* QEMU's page */
+            &syn_cpus[0].simp[SYN_MSG_SINT];
+        unsigned int i;
+
+        for (i = 0; i < 20; i++) {
+            testdev(TESTDEV_MSG_CONN_CREATE, 0, SYN_MSG_SINT,
+                    SYN_MSG_CONN(0));
+            v[0] += post_message_retry(SYN_MSG_CONN(0), SYN_MSG_TYPE_A, 8,
+                                       NULL) != HV_STATUS_SUCCESS;
+            wait_u32(&slot->type, SYN_MSG_TYPE_A, 1000);
+            v[0] += post_message_retry(SYN_MSG_CONN(0), SYN_MSG_TYPE_B, 8,
+                                       NULL) != HV_STATUS_SUCCESS;
+            wait_bits8(&slot->flags, HV_MESSAGE_FLAG_PENDING,
+                       HV_MESSAGE_FLAG_PENDING, 1000);
+            testdev(TESTDEV_MSG_CONN_DESTROY, 0, 0, SYN_MSG_CONN(0));
+            clear_and_eom_fn((void *)(uintptr_t)SYN_MSG_SINT);
+            syn_delay_ms(5);
+            v[1] += slot->type != 0;
+            slot->type = 0;
+        }
+        v[2] = post_message(SYN_MSG_CONN(0), SYN_MSG_TYPE_A, 8);
+        record(HV_GUEST_FAULT_NONE, 3, v, "bad.%s", what);
     } else if (!strcmp(what, "route_vp")) {
         testdev(TESTDEV_SINT_ROUTE_CREATE, 7, 2, 0);
         testdev(TESTDEV_SINT_ROUTE_SET_SINT, 7, 2, 0);
