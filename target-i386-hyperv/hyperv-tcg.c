@@ -579,40 +579,49 @@ static uint16_t tcg_syndbg_hypercall(void *opaque, HvVp *vp, uint16_t code,
  * follows (both stop with the VM); a timer that fires a little early is
  * re-armed by the core.
  */
-static void stimer_cb(void *opaque)
+static void stimer_expired(X86CPU *cpu, unsigned index)
 {
-    QEMUTimer **slot = opaque;
-    X86CPU *cpu = NULL;
-    CPUState *cs;
-    unsigned index = 0;
+    HvVp *vp = &cpu->hyperv_vp;
+    uint64_t expirations = vp->stats.stimer_expirations[index];
+    uint64_t config = vp->stimer_config[index];
+    uint64_t exp_time = vp->stimer_exp_time[index];
 
-    CPU_FOREACH(cs) {
-        X86CPU *c = X86_CPU(cs);
-
-        if (slot >= &c->hyperv_stimers[0] &&
-            slot < &c->hyperv_stimers[HV_STIMER_COUNT]) {
-            cpu = c;
-            index = slot - &c->hyperv_stimers[0];
-        }
-    }
-    if (cpu) {
-        HvVp *vp = &cpu->hyperv_vp;
-        uint64_t expirations = vp->stats.stimer_expirations[index];
-        uint64_t config = vp->stimer_config[index];
-        uint64_t exp_time = vp->stimer_exp_time[index];
-
-        hv_stimer_expired(&hv_partition, vp, &hv_ops, index);
-        if (vp->stats.stimer_expirations[index] != expirations) {
-            trace_hyperv_stimer_expired(vp->vp_index, index, config,
-                                        exp_time);
-            if (!(config & HV_STIMER_DIRECT)) {
-                trace_hyperv_stimer_message(
-                    vp->vp_index, index, HV_STIMER_SINT(config),
-                    vp->stimer_msg_pending & (1u << index));
-            }
+    hv_stimer_expired(&hv_partition, vp, &hv_ops, index);
+    if (vp->stats.stimer_expirations[index] != expirations) {
+        trace_hyperv_stimer_expired(vp->vp_index, index, config, exp_time);
+        if (!(config & HV_STIMER_DIRECT)) {
+            trace_hyperv_stimer_message(
+                vp->vp_index, index, HV_STIMER_SINT(config),
+                vp->stimer_msg_pending & (1u << index));
         }
     }
 }
+
+/* One callback per timer index: the QEMUTimer's opaque is the vCPU */
+static void stimer0_cb(void *cpu)
+{
+    stimer_expired(cpu, 0);
+}
+
+static void stimer1_cb(void *cpu)
+{
+    stimer_expired(cpu, 1);
+}
+
+static void stimer2_cb(void *cpu)
+{
+    stimer_expired(cpu, 2);
+}
+
+static void stimer3_cb(void *cpu)
+{
+    stimer_expired(cpu, 3);
+}
+
+static QEMUTimerCB *const stimer_cbs[] = {
+    stimer0_cb, stimer1_cb, stimer2_cb, stimer3_cb,
+};
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(stimer_cbs) != HV_STIMER_COUNT);
 
 static void tcg_stimer_arm(void *opaque, HvVp *vp, unsigned index,
                            uint64_t exp_time)
@@ -623,8 +632,7 @@ static void tcg_stimer_arm(void *opaque, HvVp *vp, unsigned index,
 
     if (!cpu->hyperv_stimers[index]) {
         cpu->hyperv_stimers[index] =
-            timer_new_ns(QEMU_CLOCK_VIRTUAL, stimer_cb,
-                         &cpu->hyperv_stimers[index]);
+            timer_new_ns(QEMU_CLOCK_VIRTUAL, stimer_cbs[index], cpu);
     }
     /* Saturate: the guest may ask for the end of time */
     delta_ns = exp_time <= now ? 0 :
