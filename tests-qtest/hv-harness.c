@@ -42,6 +42,17 @@ static const char *const fault_names[32] = {
     "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
+/*
+ * A QEMU that died makes libqtest's next write to it fail.  With SIGPIPE
+ * ignored that fails the test with a message, and libqtest's abort
+ * handler names the signal QEMU died of; otherwise the test binary is
+ * killed without a word.
+ */
+static void __attribute__((constructor)) hv_harness_ignore_sigpipe(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
 const char *hv_fault_name(int vector)
 {
     if (vector == HV_GUEST_FAULT_NONE) {
