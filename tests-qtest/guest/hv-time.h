@@ -260,11 +260,17 @@ typedef struct RateSample {
 
 /*
  * The three clocks at (nearly) the same moment: the HPET read, which may
- * wait for QEMU's lock, between two reference time and TSC readings;
- * retried a few times while those lie more than 10 us apart.
+ * wait for QEMU's lock, between two reference time and TSC readings.  A
+ * host that preempts the vCPU inside the window skews the midpoints, so
+ * of 20 tries the one with the fewest TSC ticks between its two RDTSCs
+ * counts, among those whose reference time readings lie within 10 us
+ * (the reference time alone cannot tell: the preemption may fall
+ * between an RDTSC and the reading next to it).
  */
 static inline void rate_sample(RateSample *s, const HvTscPage *page)
 {
+    uint64_t best_width = UINT64_MAX;
+    bool best_tight = false;
     unsigned int i;
 
     for (i = 0; i < 20; i++) {
@@ -273,12 +279,15 @@ static inline void rate_sample(RateSample *s, const HvTscPage *page)
         uint64_t h = hpet_read(HPET_COUNTER);
         uint64_t r2 = ref_time(page);
         uint64_t t2 = rdtsc_ordered();
+        bool tight = r2 - r1 <= 100;
 
-        s->tsc = t1 + (t2 - t1) / 2;
-        s->ref = r1 + (r2 - r1) / 2;
-        s->hpet = h;
-        if (r2 - r1 <= 100) {
-            break;
+        if (i == 0 || (tight && !best_tight) ||
+            (tight == best_tight && t2 - t1 < best_width)) {
+            best_width = t2 - t1;
+            best_tight = tight;
+            s->tsc = t1 + (t2 - t1) / 2;
+            s->ref = r1 + (r2 - r1) / 2;
+            s->hpet = h;
         }
     }
 }
