@@ -40,15 +40,38 @@ static void re_handler(GuestIrqFrame *frame)
     re_irq_vector = frame->vector;
 }
 
+/*
+ * The TSC and the reference time MSR at one moment: the MSR read between
+ * two RDTSCs, the tightest pair of 10 tries.  The MSR read leaves the
+ * vCPU loop and may wait for QEMU's lock; a loaded host preempting the
+ * vCPU there must not count as TSC ticks or reference time.
+ */
+static void re_clocks(uint64_t *tsc, uint64_t *ref)
+{
+    uint64_t best = UINT64_MAX;
+    unsigned int i;
+
+    for (i = 0; i < 10; i++) {
+        uint64_t t1 = rdtsc_ordered();
+        uint64_t r = ref_time_msr();
+        uint64_t t2 = rdtsc_ordered();
+
+        if (t2 - t1 < best) {
+            best = t2 - t1;
+            *tsc = t1 + (t2 - t1) / 2;
+            *ref = r;
+        }
+    }
+}
+
 /* The guest TSC rate, Hz, measured over 50 ms of reference time */
 static uint64_t re_tsc_hz(void)
 {
-    uint64_t t0 = rdtsc_ordered(), r0 = ref_time_msr();
-    uint64_t t1, r1;
+    uint64_t t0, r0, t1, r1;
 
+    re_clocks(&t0, &r0);
     ref_delay_ms(50);
-    t1 = rdtsc_ordered();
-    r1 = ref_time_msr();
+    re_clocks(&t1, &r1);
     return (t1 - t0) * HV_REF_TIME_HZ / (r1 - r0);
 }
 
