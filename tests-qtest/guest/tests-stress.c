@@ -95,26 +95,6 @@
 #define STRESS_PAUSE                    1
 #define STRESS_RESUME                   2
 
-/* TLFS HV_MESSAGE, with the timer payload for the stimer's */
-typedef struct SxMessage {
-    uint32_t type;
-    uint8_t size;
-    uint8_t flags;
-    uint16_t reserved;
-    uint64_t sender;
-    uint64_t payload[30];
-} SxMessage;
-
-typedef struct SxPostInput {
-    uint32_t connection_id;
-    uint32_t reserved;
-    uint32_t message_type;
-    uint32_t payload_size;
-    uint64_t payload[30];
-} SxPostInput;
-
-_Static_assert(sizeof(SxMessage) == 256, "HV_MESSAGE layout");
-
 /*
  * Shared with the qtest, which reads it through qtest_read*() (GPA in
  * record "stress.ctl"); layout in hv-stress-test.c too.
@@ -127,7 +107,7 @@ typedef struct StressCtl {
 } StressCtl;
 
 typedef struct SxCpu {
-    volatile SxMessage *simp;           /* written by QEMU and the guest */
+    volatile HvMessage *simp;           /* written by QEMU and the guest */
     volatile uint8_t *siefp;            /* written by QEMU and the guest */
     uint64_t *in;                       /* this CPU's hypercall input */
     /* IPIs, by the peer: sent to it / taken from it (handler) */
@@ -210,7 +190,7 @@ static void sx_ipi_irq(GuestIrqFrame *frame)
  * the other way round, PENDING set between the read and the clear is
  * missed, nobody writes EOM and the waiting message stays staged.
  */
-static void sx_eom_if_pending(volatile SxMessage *m) /* QEMU's page */
+static void sx_eom_if_pending(volatile HvMessage *m) /* QEMU's page */
 {
     m->type = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -222,7 +202,7 @@ static void sx_eom_if_pending(volatile SxMessage *m) /* QEMU's page */
 static void sx_stimer_irq(GuestIrqFrame *frame)
 {
     SxCpu *c = &sx_cpus[cpu_index()];
-    volatile SxMessage *m = &c->simp[ST_SINT];      /* QEMU's page */
+    volatile HvMessage *m = &c->simp[ST_SINT];      /* QEMU's page */
     uint64_t exp, delivery;
 
     if (m->type == 0) {
@@ -265,7 +245,7 @@ static void sx_msg_irq(GuestIrqFrame *frame)
     unsigned int cpu = cpu_index();
     SxCpu *c = &sx_cpus[cpu];
     unsigned int from = (cpu + nr_cpus() - 1) % nr_cpus();
-    volatile SxMessage *m = &c->simp[MSG_SINT];     /* QEMU's page */
+    volatile HvMessage *m = &c->simp[MSG_SINT];     /* QEMU's page */
 
     if (m->type == 0) {
         return;
@@ -383,7 +363,7 @@ static void sx_send_msg_evt(unsigned int cpu, SxCpu *c)
 {
     unsigned int to = (cpu + 1) % nr_cpus();
     SxCpu *t = &sx_cpus[to];
-    SxPostInput *in = (SxPostInput *)(c->in + 64);
+    HvPostMessageInput *in = (HvPostMessageInput *)(c->in + 64);
     uint64_t rax;
 
     __atomic_store_n(&c->posting, 1, __ATOMIC_SEQ_CST);
