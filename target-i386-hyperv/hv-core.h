@@ -104,7 +104,8 @@ typedef struct HvVp {
 
     /*
      * Statistics, not guest visible: periodic expirations skipped because
-     * the guest (or the host) was late.
+     * the guest (or the host) was late, or dropped because the timer's
+     * message slot was still full (as KVM drops them).
      */
     uint64_t stimer_missed[HV_STIMER_COUNT];
     /* Statistics, not guest visible (HvVpStats) */
@@ -123,6 +124,15 @@ typedef struct HvVp {
 typedef struct HvPartition {
     uint64_t features;          /* HV_FEAT_BIT()s exposed to the guest */
     uint32_t spinlock_attempts; /* leaf 0x40000004.EBX */
+    /*
+     * hv-enforce-cpuid: every synthetic MSR and hypercall needs its
+     * privilege in CPUID, as KVM does with KVM_CAP_HYPERV_ENFORCE_CPUID.
+     * Off (QEMU's default), the guest gets what KVM gives it without that
+     * capability: whatever the hypervisor keeps state for answers, the
+     * SynIC and its timers only with an active SynIC (hv-synic), the
+     * synthetic debugger only with hv-syndbg.
+     */
+    bool enforce_cpuid;
     bool vmmcall;               /* AMD: hypercall page uses VMMCALL */
     /*
      * Enabling the SynIC message or event flags page leaves its contents

@@ -110,26 +110,24 @@ uint16_t hv_parse_vp_set(const uint64_t *words, unsigned n_words,
 }
 
 /*
- * Drop the VP indexes no VP has (KVM ignores them too).  Returns whether
- * any target is left.
+ * Does @set name any VP at all?  Which VPs exist is the glue's business:
+ * VP indexes need not be dense (CPU hot-plug leaves holes), so the set
+ * goes to it as the guest wrote it and it matches each VP's own index, as
+ * KVM's sparse_set_to_vcpu_mask() does; indexes no VP has are ignored.
  */
-static bool vp_set_clip(HvVpSet *set, uint32_t n_vps)
+static bool vp_set_empty(const HvVpSet *set)
 {
-    bool any = false;
     unsigned bank;
 
     if (set->all) {
-        return true;
+        return false;
     }
     for (bank = 0; bank < HV_MAX_VPS / 64; bank++) {
-        if (n_vps <= bank * 64) {
-            set->banks[bank] = 0;
-        } else if (n_vps - bank * 64 < 64) {
-            set->banks[bank] &= (1ull << (n_vps - bank * 64)) - 1;
+        if (set->banks[bank]) {
+            return false;
         }
-        any |= set->banks[bank] != 0;
     }
-    return any;
+    return true;
 }
 
 static bool feature_on(const HvPartition *part, int feat)
@@ -204,7 +202,7 @@ static uint64_t hc_flush(HvCall *c)
         n_gvas = c->rep_cnt - c->rep_start;
     }
 
-    if (vp_set_clip(&set, c->ops->n_vps) && c->ops->flush_tlb) {
+    if (!vp_set_empty(&set) && c->ops->flush_tlb) {
         c->ops->flush_tlb(c->ops->opaque, c->vp, &set, gvas, n_gvas);
     }
     /* Every range was flushed: all reps are complete */
@@ -249,7 +247,7 @@ static uint64_t hc_send_ipi(HvCall *c)
     if (vector < HV_IPI_LOW_VECTOR || vector > HV_IPI_HIGH_VECTOR) {
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
     }
-    if (vp_set_clip(&set, c->ops->n_vps) && c->ops->send_ipi) {
+    if (!vp_set_empty(&set) && c->ops->send_ipi) {
         c->ops->send_ipi(c->ops->opaque, c->vp, &set, vector);
     }
     return HV_STATUS_SUCCESS;
@@ -268,11 +266,12 @@ static uint64_t hc_long_spin_wait(HvCall *c)
  * HvPostMessage / HvSignalEvent: the connections are the devices' business
  * (ops->synic_hypercall).  As in KVM, the caller's SCONTROL does not
  * matter: the target VP's SynIC decides whether anything arrives.
- * (Without hv-synic they never get here: the privilege check denies them.)
+ * Without hv-synic (hv-enforce-cpuid=off, so the privilege check let them
+ * through) they fail as KVM's do without an active SynIC.
  */
 static uint64_t hc_synic(HvCall *c)
 {
-    if (!c->ops->synic_hypercall) {
+    if (!feature_on(c->part, HYPERV_FEAT_SYNIC) || !c->ops->synic_hypercall) {
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
     }
     /*
@@ -321,6 +320,10 @@ static uint64_t hc_syndbg(HvCall *c)
 {
     if (c->fast && c->info->code != HV_RESET_DEBUG_SESSION) {
         return HV_STATUS_INVALID_PARAMETER;
+    }
+    /* KVM: without the debugger these are unknown calls */
+    if (!feature_on(c->part, HYPERV_FEAT_SYNDBG)) {
+        return HV_STATUS_INVALID_HYPERCALL_CODE;
     }
     if (!(c->part->syndbg_options & HV_X64_SYNDBG_OPTION_USE_HCALLS)) {
         return HV_STATUS_OPERATION_DENIED;
@@ -432,8 +435,22 @@ const char *hv_stat_call_name(HvStatCall call)
     return call < HV_STAT_CALL_COUNT ? hv_stat_calls[call].name : "other";
 }
 
+static bool hv_is_syndbg_call(uint16_t code)
+{
+    return code == HV_POST_DEBUG_DATA || code == HV_RETRIEVE_DEBUG_DATA ||
+           code == HV_RESET_DEBUG_SESSION;
+}
+
 bool hv_partition_hypercall_exposed(const HvPartition *part, uint16_t code)
 {
+    /*
+     * KVM's hv_check_hypercall_access(): the synthetic debugger's calls
+     * pass when the debugger is off, so that they fail as unknown codes,
+     * and nothing is checked without hv-enforce-cpuid.
+     */
+    if (!part->enforce_cpuid || hv_is_syndbg_call(code)) {
+        return true;
+    }
     if (code == HV_NOTIFY_LONG_SPIN_WAIT) {
         /*
          * KVM: only when leaf 0x40000004.EBX tells the guest to notify,
@@ -538,8 +555,11 @@ static uint64_t dispatch(HvCall *c, uint64_t control,
     if (!c->info) {
         return HV_STATUS_INVALID_HYPERCALL_CODE;
     }
-    /* TLFS and KVM: XMM fast input without hv-xmm-input is a #UD */
-    if (c->fast && c->info->xmm &&
+    /*
+     * TLFS: XMM fast input without hv-xmm-input is a #UD.  KVM raises it
+     * only with hv-enforce-cpuid, and otherwise takes the XMM input.
+     */
+    if (c->fast && c->info->xmm && c->part->enforce_cpuid &&
         !feature_on(c->part, HYPERV_FEAT_XMM_INPUT)) {
         *raise_ud = true;
         return HV_STATUS_INVALID_HYPERCALL_INPUT;

@@ -49,6 +49,12 @@ HvMsrResult hv_synic_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
 HvMsrResult hv_synic_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
                                uint32_t msr, uint64_t val);
 
+/*
+ * Does SINT @sint's message slot of @vp hold a message right now?  (False
+ * when the SynIC or its message page is off, or the page is not RAM.)
+ */
+bool hv_synic_slot_busy(HvVp *vp, const HvOps *ops, uint32_t sint);
+
 /* Synthetic timer MSRs 0x400000B0-0x400000B7 (hv-stimer.c) */
 HvMsrResult hv_stimer_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
                                uint32_t msr, uint64_t *val);

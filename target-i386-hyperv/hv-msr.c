@@ -13,13 +13,15 @@
 
 #include "hv-internal.h"
 
-/* Reserved bits: setting any of them makes the WRMSR #GP */
-#define HYPERCALL_RSVD              0xffcull    /* bits 11:2 */
-#define PAGE_MSR_RSVD               0xffeull    /* bits 11:1 */
-#define REENLIGHTENMENT_RSVD        0xfffeff00ull   /* bits 31:17, 15:8 */
-#define TSC_EMULATION_CONTROL_RSVD  (~1ull)     /* bits 63:1 */
+/*
+ * Reserved bits.  The TLFS makes most of them reserve-preserve (RsvdP):
+ * KVM stores whatever the guest writes to HYPERCALL, REFERENCE_TSC,
+ * VP_ASSIST_PAGE, REENLIGHTENMENT_CONTROL and TSC_EMULATION_CONTROL and
+ * hands it back on reads, and so does this core.  Only RESET and
+ * TSC_EMULATION_STATUS look at their value as a whole (below).
+ */
 #define TSC_EMULATION_IN_PROGRESS   1ull
-#define RESET_RSVD                  (~1ull)     /* bits 63:1 */
+/* KVM resets on a write of exactly 1 and ignores any other value */
 #define RESET_REQUEST               1ull
 
 /*
@@ -29,14 +31,36 @@
 #define REF_TIME_HZ                 10000000ull
 
 /*
- * The synthetic MSR ranges: 0x40000000-0x400000FF and the crash and
- * reenlightenment MSRs just above them.
+ * The synthetic MSR range, 0x40000000-0x400001FF.  Every MSR in it is the
+ * hypervisor's: one this core does not implement #GPs (KVM's "unhandled
+ * wrmsr" / "unhandled rdmsr"), it never falls through to the CPU's own
+ * MSRs.
  */
 static bool msr_in_hyperv_range(uint32_t msr)
 {
-    return (msr >= 0x40000000 && msr <= 0x400000ff) ||
-           (msr >= HV_X64_MSR_CRASH_P0 &&
-            msr <= HV_X64_MSR_TSC_EMULATION_STATUS);
+    return (msr & ~0x1ffu) == 0x40000000;
+}
+
+/*
+ * The features whose MSRs answer without hv-enforce-cpuid.  KVM then skips
+ * its privilege check (hv_check_msr_access()), so every MSR it keeps state
+ * for answers, except that the SynIC and synthetic timer MSRs need an
+ * active SynIC (synic_set_msr(), stimer_set_config()), which QEMU only
+ * asks for with hv-synic, and the synthetic debugger MSRs need hv-syndbg
+ * (kvm_hv_is_syndbg_enabled()).
+ */
+static uint64_t unenforced_features(const HvPartition *part)
+{
+    uint64_t features = HV_FEAT_ALL;
+
+    if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_SYNIC))) {
+        features &= ~(HV_FEAT_BIT(HYPERV_FEAT_SYNIC) |
+                      HV_FEAT_BIT(HYPERV_FEAT_STIMER));
+    }
+    if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_SYNDBG))) {
+        features &= ~HV_FEAT_BIT(HYPERV_FEAT_SYNDBG);
+    }
+    return features;
 }
 
 bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr)
@@ -45,7 +69,9 @@ bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr)
      * A partition only exists when Hyper-V is on, and then the guest OS
      * ID and hypercall MSRs (HV_HYPERCALL_AVAILABLE) are always there.
      */
-    return hv_msr_exposed(msr, part->features, true);
+    return hv_msr_exposed(msr, part->enforce_cpuid ? part->features
+                                                   : unenforced_features(part),
+                          true);
 }
 
 bool hv_hypercalls_enabled(const HvPartition *part)
@@ -226,9 +252,6 @@ invalid:
 static HvMsrResult write_reference_tsc(HvPartition *part, HvVp *vp,
                                        const HvOps *ops, uint64_t val)
 {
-    if (val & PAGE_MSR_RSVD) {
-        return HV_MSR_GP;
-    }
     if (!(val & HV_REFERENCE_TSC_ENABLE)) {
         if (tsc_page_valid(part)) {
             uint64_t now = hv_ref_time(part, vp, ops);
@@ -259,9 +282,6 @@ static HvMsrResult write_hypercall(HvPartition *part, const HvOps *ops,
     static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1, 0xc3 };
     static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9, 0xc3 };
 
-    if (val & HYPERCALL_RSVD) {
-        return HV_MSR_GP;
-    }
     /* TLFS: once locked, the MSR keeps its value until reset */
     if (part->hypercall & HV_HYPERCALL_LOCKED) {
         return HV_MSR_OK;
@@ -283,9 +303,6 @@ static HvMsrResult write_vp_assist(HvVp *vp, const HvOps *ops, uint64_t val)
 {
     static const uint8_t zero[4];
 
-    if (val & PAGE_MSR_RSVD) {
-        return HV_MSR_GP;
-    }
     /*
      * Clear only the APIC assist dword at the start of the page, as KVM
      * does: the rest of the page may hold state the guest (or a migration)
@@ -428,10 +445,7 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_REFERENCE_TSC:
         return write_reference_tsc(part, vp, ops, val);
     case HV_X64_MSR_RESET:
-        if (val & RESET_RSVD) {
-            return HV_MSR_GP;
-        }
-        if ((val & RESET_REQUEST) && ops->reset) {
+        if (val == RESET_REQUEST && ops->reset) {
             ops->reset(ops->opaque);
         }
         return HV_MSR_OK;
@@ -460,31 +474,28 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
         part->crash_params[msr - HV_X64_MSR_CRASH_P0] = val;
         return HV_MSR_OK;
     case HV_X64_MSR_CRASH_CTL:
-        if (val & ~HV_CRASH_CTL_NOTIFY) {
-            return HV_MSR_GP;
-        }
+        /*
+         * Windows sets CrashMessage (62) with the message in P3/P4, and may
+         * set NoCrashDump (61) and PreOSId (60:58): KVM and Xen accept
+         * every bit and report the crash on CrashNotify (63).
+         */
         if ((val & HV_CRASH_CTL_NOTIFY) && ops->crash) {
             ops->crash(ops->opaque, part->crash_params);
         }
         return HV_MSR_OK;
     case HV_X64_MSR_REENLIGHTENMENT_CONTROL:
-        if (val & REENLIGHTENMENT_RSVD) {
-            return HV_MSR_GP;
-        }
         part->reenlightenment_control = val;
         return HV_MSR_OK;
     case HV_X64_MSR_TSC_EMULATION_CONTROL:
-        if (val & TSC_EMULATION_CONTROL_RSVD) {
-            return HV_MSR_GP;
-        }
         part->tsc_emulation_control = val;
         return HV_MSR_OK;
     case HV_X64_MSR_TSC_EMULATION_STATUS:
         /*
          * The guest may only clear InProgress (it says it has seen the
-         * migration); only the hypervisor sets it.
+         * migration); only the hypervisor sets it.  KVM #GPs any
+         * non-zero write.
          */
-        if (val & TSC_EMULATION_IN_PROGRESS) {
+        if (val) {
             return HV_MSR_GP;
         }
         if (part->tsc_emulation_status & TSC_EMULATION_IN_PROGRESS) {

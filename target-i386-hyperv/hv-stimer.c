@@ -107,11 +107,12 @@ static uint64_t check_sintx(uint64_t config)
 static HvMsrResult write_config(HvPartition *part, HvVp *vp,
                                 const HvOps *ops, unsigned i, uint64_t val)
 {
-    if (val & HV_STIMER_RSVD) {
-        return HV_MSR_GP;
-    }
-    /* Direct mode is only there when the guest was told about it */
-    if ((val & HV_STIMER_DIRECT) &&
+    /*
+     * Reserved bits are stored and read back (RsvdP, as KVM does).  Direct
+     * mode without hv-stimer-direct #GPs only with hv-enforce-cpuid: KVM
+     * checks HV_STIMER_DIRECT_MODE_AVAILABLE only when enforcing.
+     */
+    if ((val & HV_STIMER_DIRECT) && part->enforce_cpuid &&
         !feature_on(part, HYPERV_FEAT_STIMER_DIRECT)) {
         return HV_MSR_GP;
     }
@@ -249,6 +250,16 @@ static void stimer_fire(HvPartition *part, HvVp *vp, const HvOps *ops,
             ops->sint_deliver(ops->opaque, vp, HV_STIMER_APIC_VECTOR(config),
                               false);
         }
+    } else if ((config & HV_STIMER_PERIODIC) &&
+               hv_synic_slot_busy(vp, ops, HV_STIMER_SINT(config))) {
+        /*
+         * KVM (stimer_send_msg()): a periodic tick whose slot still holds
+         * a message is dropped, not queued, and PENDING is left alone; the
+         * timer keeps ticking.  Queuing it would stop the timer until the
+         * guest acknowledges the SINT, which an AutoEOI SINT never does
+         * by itself.
+         */
+        vp->stimer_missed[i]++;
     } else if (!stimer_send_msg(part, vp, ops, i, now)) {
         /* KVM: retried when the SINT is acknowledged */
         vp->stimer_msg_pending |= bit(i);

@@ -17,10 +17,11 @@
 
 #include "hv-internal.h"
 
-/* Reserved bits: setting any of them makes the WRMSR #GP */
-#define SCONTROL_RSVD           (~(uint64_t)HV_SYNIC_ENABLE) /* 63:1 */
-#define SYNIC_PAGE_RSVD         0xffeull                /* bits 11:1 */
-#define SINT_RSVD               0xfffffffffff8ff00ull   /* 63:19, 15:8 */
+/*
+ * The reserved bits of SCONTROL, SIEFP, SIMP and the SINTs are
+ * reserve-preserve (TLFS): KVM stores what the guest writes and reads it
+ * back, and so does this core; nothing looks at them.
+ */
 
 /* TLFS: "Valid values for vector are 16-255 inclusive" */
 #define SINT_FIRST_VALID_VECTOR 16
@@ -203,6 +204,18 @@ HvSynicStatus hv_synic_post_message(HvPartition *part, HvVp *vp,
            HV_SYNIC_OK : HV_SYNIC_NO_IRQ;
 }
 
+bool hv_synic_slot_busy(HvVp *vp, const HvOps *ops, uint32_t sint)
+{
+    uint64_t slot = (vp->simp & HV_PAGE_MASK) + (uint64_t)sint *
+                    MSG_SLOT_SIZE;
+    uint8_t type[4];
+
+    return sint < HV_SINT_COUNT && synic_on(vp) &&
+           (vp->simp & HV_SIMP_ENABLE) &&
+           hv_read_gpa(ops, slot + MSG_TYPE_OFFSET, type, sizeof(type)) &&
+           hv_ld32_le(type) != HV_MESSAGE_NONE;
+}
+
 HvSynicStatus hv_synic_set_event_flag(HvPartition *part, HvVp *vp,
                                       const HvOps *ops, uint32_t sint,
                                       unsigned flag)
@@ -283,9 +296,6 @@ static HvMsrResult write_synic_page(HvPartition *part, HvVp *vp,
     uint64_t old = *reg;
     bool appears;
 
-    if (val & SYNIC_PAGE_RSVD) {
-        return HV_MSR_GP;
-    }
     appears = (val & HV_SIMP_ENABLE) &&
               (!(old & HV_SIMP_ENABLE) || ((old ^ val) & HV_PAGE_MASK));
 
@@ -345,9 +355,6 @@ HvMsrResult hv_synic_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_SCONTROL: {
         bool was_on = synic_on(vp);
 
-        if (val & SCONTROL_RSVD) {
-            return HV_MSR_GP;
-        }
         vp->scontrol = val;
         synic_update(vp, ops);
         if (!was_on && synic_on(vp)) {
@@ -373,9 +380,6 @@ HvMsrResult hv_synic_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
         }
         return HV_MSR_OK;
     case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
-        if (val & SINT_RSVD) {
-            return HV_MSR_GP;
-        }
         /*
          * TLFS: vectors 0-15 are invalid and #GP.  KVM lets a masked SINT
          * have one: nested Hyper-V writes 0x10000 at boot.

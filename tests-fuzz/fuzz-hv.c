@@ -22,14 +22,18 @@
  *    in a hypercall, the SynIC / TSC / hypercall / assist pages for
  *    writes); the core's buffers are copied byte for byte, so ASan sees
  *    any overrun of them;
- *  - MSRs: a synthetic MSR whose feature is not exposed #GPs (checked
- *    against a table written here from the TLFS, not the model's); reads
+ *  - MSRs: a synthetic MSR whose feature is not exposed #GPs with
+ *    hv-enforce-cpuid, and without it only the SynIC, timer and debugger
+ *    MSRs need their feature (checked against a table written here from
+ *    the TLFS and KVM, not the model's); reads
  *    change no state; a write that #GPs changes no state and no memory;
  *    plain registers read back what was written;
  *  - hypercalls: the result is a TLFS status with reserved bits clear and
- *    reps completed <= rep count (0 for simple calls); a call whose
- *    feature is off gets HV_STATUS_ACCESS_DENIED; #UD only with an invalid
- *    code or input status; IPI vectors 16-255 and VP sets within n_vps;
+ *    reps completed <= rep count (0 for simple calls); with
+ *    hv-enforce-cpuid a call whose feature is off gets
+ *    HV_STATUS_ACCESS_DENIED, without it no call is denied; #UD only with
+ *    an invalid code or input status; IPI vectors 16-255 and VP sets that
+ *    name some VP (indexes no VP has are the glue's to ignore);
  *  - time: the reference time never goes backwards (until a reset or a
  *    migration); a valid TSC page holds what the core computes from;
  *  - SynIC and timers: interrupts only for an enabled SynIC or a direct
@@ -388,11 +392,12 @@ static void check_vp_set(const char *what, const HvVpSet *set)
     if (fz.phase != PHASE_HYPERCALL || set->all) {
         return;
     }
-    for (i = fz.n_vps; i < HV_MAX_VPS; i++) {
+    for (i = 0; i < HV_MAX_VPS; i++) {
         if (hv_vp_set_has(set, i)) {
-            FAIL("%s to VP %u, which does not exist", what, i);
+            return;
         }
     }
+    FAIL("%s to an empty VP set", what);
 }
 
 static void fake_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
@@ -628,11 +633,34 @@ static int msr_feature(uint32_t msr)
     }
 }
 
+/* The hypervisor's MSR range: all of it #GPs unless implemented */
 static bool msr_in_range(uint32_t msr)
 {
-    return (msr >= 0x40000000 && msr <= 0x400000ff) ||
-           (msr >= HV_X64_MSR_CRASH_P0 &&
-            msr <= HV_X64_MSR_TSC_EMULATION_STATUS);
+    return msr >= 0x40000000 && msr <= 0x400001ff;
+}
+
+/*
+ * Is feature @feat's MSR open to the guest?  With hv-enforce-cpuid only
+ * when the feature is on; without it (KVM skipping hv_check_msr_access())
+ * always, except the SynIC and timer MSRs, which need an active SynIC,
+ * and the debugger's, which need hv-syndbg.
+ */
+static bool msr_feature_open(int feat)
+{
+    bool on = fz.part.features & HV_FEAT_BIT(feat);
+
+    if (fz.part.enforce_cpuid) {
+        return on;
+    }
+    switch (feat) {
+    case HYPERV_FEAT_SYNIC:
+    case HYPERV_FEAT_STIMER:
+        return fz.part.features & HV_FEAT_BIT(HYPERV_FEAT_SYNIC);
+    case HYPERV_FEAT_SYNDBG:
+        return on;
+    default:
+        return true;
+    }
 }
 
 /* The feature behind hypercall @code, -1 when not one the core knows */
@@ -846,8 +874,7 @@ static void check_msr_gate(uint32_t msr, HvMsrResult r, const char *what)
     }
     feat = msr_feature(msr);
     if (r == HV_MSR_OK &&
-        (feat == -2 ||
-         (feat >= 0 && !(fz.part.features & HV_FEAT_BIT(feat))))) {
+        (feat == -2 || (feat >= 0 && !msr_feature_open(feat)))) {
         FAIL("%s of MSR 0x%x succeeded without its feature (%d) in "
              "features 0x%" PRIx64, what, msr, feat, fz.part.features);
     }
@@ -1067,8 +1094,13 @@ static void op_hypercall(Input *in)
         FAIL("hypercall 0x%" PRIx64 " from CPL > 0 did not #UD", control);
     }
     feat = hypercall_feature(code);
+    if (regs.cpl0 && !fz.part.enforce_cpuid &&
+        status == HV_STATUS_ACCESS_DENIED) {
+        FAIL("hypercall 0x%x denied without hv-enforce-cpuid", code);
+    }
     if (regs.cpl0 && feat >= 0) {
-        bool on = fz.part.features & HV_FEAT_BIT(feat);
+        bool on = fz.part.features & HV_FEAT_BIT(feat) ||
+                  !fz.part.enforce_cpuid;
 
         if (!on && status != HV_STATUS_ACCESS_DENIED) {
             FAIL("hypercall 0x%x without its feature: status 0x%x", code,
@@ -1084,7 +1116,7 @@ static void op_hypercall(Input *in)
         }
     }
     if (regs.cpl0 && code == HV_NOTIFY_LONG_SPIN_WAIT &&
-        status == HV_STATUS_ACCESS_DENIED &&
+        status == HV_STATUS_ACCESS_DENIED && fz.part.enforce_cpuid &&
         fz.part.spinlock_attempts != 0 &&
         fz.part.spinlock_attempts != 0xffffffff) {
         FAIL("HvNotifyLongSpinWait denied with spinlock retries %u",
@@ -1388,7 +1420,8 @@ static void op_tsc_page_update(Input *in)
  *   bytes 1-3  features (HV_FEAT_BIT()s, 24 bits, masked to the model's)
  *   byte 4     bit 0 vmmcall, bit 1 synic_keep_pages, bit 2 no
  *              fetch_or_gpa8, bit 3 no synic_hypercall, bits 4-5
- *              spinlock retries (0, 0xfff, never, 1)
+ *              spinlock retries (0, 0xfff, never, 1), bit 6
+ *              hv-enforce-cpuid
  *   byte 5     TSC frequency (tsc_hz_list index)
  *   then       operation byte (mod OP_COUNT) and its arguments, until
  *              the input ends or MAX_OPS operations ran
@@ -1432,6 +1465,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
     fz.part.vmmcall = flags & 1;
     fz.part.synic_keep_pages = flags & 2;
     fz.part.spinlock_attempts = spin[(flags >> 4) & 3];
+    fz.part.enforce_cpuid = flags & 0x40;
     fz.ops = (HvOps) {
         .read_gpa = fake_read_gpa,
         .write_gpa = fake_write_gpa,

@@ -196,6 +196,9 @@ static void test_access_denied(void)
         Fake *f = fake_new(HV_FEAT_ALL & ~calls[i].feature, 4);
         Fake *g = fake_new(calls[i].feature | F_VPINDEX, 4);
 
+        /* hv-enforce-cpuid=on: KVM's hv_check_hypercall_access() */
+        f->part.enforce_cpuid = true;
+        g->part.enforce_cpuid = true;
         g_assert_false(hv_partition_hypercall_exposed(&f->part,
                                                       calls[i].code));
         g_assert_true(hv_partition_hypercall_exposed(&g->part,
@@ -213,12 +216,50 @@ static void test_access_denied(void)
     }
 }
 
+/*
+ * hv-enforce-cpuid=off (QEMU's default): KVM checks no privilege, so a
+ * flush or an IPI without hv-tlbflush / hv-ipi works, and so does
+ * HvNotifyLongSpinWait whatever the retry count; HvPostMessage and
+ * HvSignalEvent fail with INVALID_HYPERCALL_INPUT without an active
+ * SynIC, as KVM's do.
+ */
+static void test_unenforced(void)
+{
+    Fake *f = fake_new(F_VPINDEX, 4);
+
+    fake_put64(f, IN, 0);
+    fake_put64(f, IN + 8, 0);
+    fake_put64(f, IN + 16, 0x6);
+    check_hex64("flush", call64(f, CTL(C_FLUSH_SPACE, 0, 0, 0, 0), IN, 0),
+                S_SUCCESS);
+    g_assert_cmpuint(f->flush_count, ==, 1);
+    g_assert_cmphex(f->flush_set.banks[0], ==, 0x6);
+    check_hex64("ipi", call64(f, CTL(C_IPI, 1, 0, 0, 0), 0x30, 0x5),
+                S_SUCCESS);
+    g_assert_cmpuint(f->ipi_count, ==, 1);
+    g_assert_cmphex(f->ipi_set.banks[0], ==, 0x5);
+
+    f->part.spinlock_attempts = 0xffffffff;
+    check_hex64("spin", call64(f, CTL(C_SPIN_WAIT, 0, 0, 0, 0), 0, 0),
+                S_SUCCESS);
+    g_assert_cmpuint(f->spin_count, ==, 1);
+
+    fake_clear_log(f);
+    check_hex64("post", call64(f, CTL(C_POST_MESSAGE, 0, 0, 0, 0), IN, 0),
+                S_INPUT);
+    check_hex64("signal", call64(f, CTL(C_SIGNAL_EVENT, 1, 0, 0, 0), 1, 0),
+                S_INPUT);
+    g_assert_cmpuint(f->n_reads, ==, 0);
+    fake_free(f);
+}
+
 /* HvNotifyLongSpinWait needs a spinlock retry count the guest honours */
 static void test_long_spin_wait(void)
 {
     Fake *f = fake_new(HV_FEAT_ALL, 4);
     HvHypercallRegs r;
 
+    f->part.enforce_cpuid = true;
     f->part.spinlock_attempts = 0xffffffff;
     g_assert_false(hv_partition_hypercall_exposed(&f->part, C_SPIN_WAIT));
     check_hex64("RAX never", call64(f, CTL(C_SPIN_WAIT, 0, 0, 0, 0), 0, 0),
@@ -334,7 +375,8 @@ static void test_convention_32(void)
     g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
     check_hex64("EAX", r.rax, S_SUCCESS);
     g_assert_cmpuint(f->ipi_count, ==, 1);
-    g_assert_cmphex(f->ipi_set.banks[0], ==, 0x1);   /* 33 >= n_vps */
+    /* VP 33 does not exist: the glue ignores it */
+    g_assert_cmphex(f->ipi_set.banks[0], ==, 0x200000001ull);
     fake_free(f);
 }
 
@@ -651,39 +693,49 @@ static void test_flush_ext_range(void)
     fake_free(f);
 }
 
-/* Target VP indexes the partition does not have are ignored (KVM) */
-static void test_flush_clip(void)
+/*
+ * VP indexes need not be dense: after CPU hot-plug a 2-vCPU partition may
+ * have VPs 0 and 3.  The core hands the set on as the guest wrote it, and
+ * the glue matches each VP's own index (KVM's sparse_set_to_vcpu_mask());
+ * it never clips at the number of VPs.
+ */
+static void test_flush_sparse(void)
 {
-    static const int vps[] = { 0, 2, -1 };
-    Fake *f = fake_new(F_FLUSH, 3);
+    Fake *f = fake_new(F_FLUSH, 2);
 
-    fake_put64(f, IN + 16, 0xff);
-    check_hex64("RAX", call64(f, CTL(C_FLUSH_SPACE, 0, 0, 0, 0), IN, 0),
-                S_SUCCESS);
-    g_assert_cmphex(f->flush_set.banks[0], ==, 0x7);
-
-    /* Only VPs that do not exist: nothing to do */
-    fake_put64(f, IN + 16, 0xf0);
+    f->vp[1].vp_index = 3;
+    fake_put64(f, IN + 16, 0x8);
     check_hex64("RAX", call64(f, CTL(C_FLUSH_SPACE, 0, 0, 0, 0), IN, 0),
                 S_SUCCESS);
     g_assert_cmpuint(f->flush_count, ==, 1);
+    g_assert_cmphex(f->flush_set.banks[0], ==, 0x8);
+    g_assert_true(hv_vp_set_has(&f->flush_set, f->vp[1].vp_index));
 
-    /* Ex: bank 0 partly, bank 5 not at all */
+    /* Ex: bank 5 (VP 320 up) reaches the glue too */
     fake_put64(f, IN + 16, 0);
     fake_put64(f, IN + 24, 0x21);
-    fake_put64(f, IN + 32, 0x8000000000000005ull);
-    fake_put64(f, IN + 40, 0xffffffffffffffffull);
+    fake_put64(f, IN + 32, 0x8000000000000008ull);
+    fake_put64(f, IN + 40, 0x1);
     check_hex64("RAX", call64(f, CTL(C_FLUSH_SPACE_EX, 0, 2, 0, 0), IN, 0),
                 S_SUCCESS);
     g_assert_cmpuint(f->flush_count, ==, 2);
-    check_set(&f->flush_set, vps);
+    g_assert_true(hv_vp_set_has(&f->flush_set, 3));
+    g_assert_true(hv_vp_set_has(&f->flush_set, 63));
+    g_assert_true(hv_vp_set_has(&f->flush_set, 320));
 
-    /* 63 VPs: bit 63 of bank 0 names none */
-    f->ops.n_vps = 63;
-    fake_put64(f, IN + 16, 0xffffffffffffffffull);
-    check_hex64("RAX", call64(f, CTL(C_FLUSH_SPACE, 0, 0, 0, 0), IN, 0),
+    /* An empty set: nothing to do */
+    fake_put64(f, IN + 24, 0x1);
+    fake_put64(f, IN + 32, 0);
+    check_hex64("RAX", call64(f, CTL(C_FLUSH_SPACE_EX, 0, 1, 0, 0), IN, 0),
                 S_SUCCESS);
-    g_assert_cmphex(f->flush_set.banks[0], ==, 0x7fffffffffffffffull);
+    g_assert_cmpuint(f->flush_count, ==, 2);
+
+    /* IPI to the hot-plugged VP 3 only */
+    f->part.features |= F_SEND_IPI;
+    check_hex64("ipi", call64(f, CTL(C_IPI, 1, 0, 0, 0), 0x30, 0x8),
+                S_SUCCESS);
+    g_assert_cmpuint(f->ipi_count, ==, 1);
+    g_assert_true(hv_vp_set_has(&f->ipi_set, 3));
     fake_free(f);
 }
 
@@ -695,12 +747,24 @@ static void test_flush_fast(void)
     Fake *f = fake_new(F_FLUSH, 128);
     HvHypercallRegs r;
 
-    /* Without hv-xmm-input: #UD (TLFS, KVM), nothing flushed */
+    /*
+     * Without hv-xmm-input: #UD (TLFS, KVM with hv-enforce-cpuid), nothing
+     * flushed; KVM without enforcement takes the XMM input.
+     */
+    f->part.enforce_cpuid = true;
     r = regs64(CTL(C_FLUSH_SPACE, 1, 0, 0, 0), 0, 0);
     r.xmm[0][0] = 0xa;
     g_assert_false(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
     check_hex64("RAX", r.rax, S_INPUT);
     g_assert_cmpuint(f->flush_count, ==, 0);
+    f->part.enforce_cpuid = false;
+    r = regs64(CTL(C_FLUSH_SPACE, 1, 0, 0, 0), 0, 0);
+    r.xmm[0][0] = 0xa;
+    g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
+    check_hex64("RAX unenforced", r.rax, S_SUCCESS);
+    g_assert_cmphex(f->flush_set.banks[0], ==, 0xa);
+    g_assert_cmpuint(f->flush_count, ==, 1);
+    f->flush_count = 0;
 
     f->part.features |= F_XMM;
     /* AddressSpace in RDX, Flags in R8, ProcessorMask in XMM0 low */
@@ -794,8 +858,8 @@ static void test_ipi(void)
     check_hex64("var", call64(f, CTL(C_IPI, 1, 1, 0, 0), 0x30, 1), S_INPUT);
     g_assert_cmpuint(f->ipi_count, ==, 3);
 
-    /* Only VPs that do not exist: nobody to interrupt */
-    check_hex64("clip", call64(f, CTL(C_IPI, 1, 0, 0, 0), 0x30, 0xf0),
+    /* An empty mask: nobody to interrupt */
+    check_hex64("empty", call64(f, CTL(C_IPI, 1, 0, 0, 0), 0x30, 0),
                 S_SUCCESS);
     g_assert_cmpuint(f->ipi_count, ==, 3);
     fake_free(f);
@@ -842,10 +906,12 @@ static void test_ipi_ex(void)
                 S_INPUT);
     g_assert_cmpuint(f->ipi_count, ==, 2);
 
-    /* Fast needs XMM: #UD without hv-xmm-input */
+    /* Fast needs XMM: #UD without hv-xmm-input when enforcing */
+    f->part.enforce_cpuid = true;
     r = regs64(CTL(C_IPI_EX, 1, 0, 0, 0), 0x41, 1);
     g_assert_false(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
     check_hex64("RAX", r.rax, S_INPUT);
+    f->part.enforce_cpuid = false;
 
     /* RDX vector, R8 format, XMM0 low bank mask, then the banks */
     f->part.features |= F_XMM;
@@ -1154,9 +1220,15 @@ static void test_syndbg_hypercalls(void)
 
     syndbg_calls = 0;
     for (i = 0; i < 3; i++) {
-        /* Privilege check first */
+        /*
+         * Without hv-syndbg: an unknown call (KVM), enforced or not
+         */
         g_assert_cmphex(call64(off, CTL(codes[i], 0, 0, 0, 0), IN, IN + 8),
-                        ==, RES(S_DENIED, 0));
+                        ==, RES(S_CODE, 0));
+        off->part.enforce_cpuid = true;
+        g_assert_cmphex(call64(off, CTL(codes[i], 0, 0, 0, 0), IN, IN + 8),
+                        ==, RES(S_CODE, 0));
+        off->part.enforce_cpuid = false;
         /* The guest cleared USE_HCALLS (or the host never offered it) */
         g_assert_cmphex(call64(f, CTL(codes[i], 0, 0, 0, 0), IN, IN + 8),
                         ==, RES(S_OP_DENIED, 0));
@@ -1203,6 +1275,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hypercall/dispatch/convention-64", test_convention_64);
     g_test_add_func("/hypercall/dispatch/convention-32", test_convention_32);
     g_test_add_func("/hypercall/long-spin-wait", test_long_spin_wait);
+    g_test_add_func("/hypercall/privilege/unenforced", test_unenforced);
     g_test_add_func("/hypercall/flush/space", test_flush_space);
     g_test_add_func("/hypercall/flush/list", test_flush_list);
     g_test_add_func("/hypercall/flush/list-rep-start",
@@ -1213,7 +1286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hypercall/flush/ex-formats", test_flush_ex_formats);
     g_test_add_func("/hypercall/flush/list-ex", test_flush_list_ex);
     g_test_add_func("/hypercall/flush/ext-range", test_flush_ext_range);
-    g_test_add_func("/hypercall/flush/clip", test_flush_clip);
+    g_test_add_func("/hypercall/flush/sparse-vp-index", test_flush_sparse);
     g_test_add_func("/hypercall/flush/fast", test_flush_fast);
     g_test_add_func("/hypercall/ipi/simple", test_ipi);
     g_test_add_func("/hypercall/ipi/ex", test_ipi_ex);

@@ -15,6 +15,7 @@
 #include "hv-fake.h"
 
 /* Feature bit numbers (X86CPU::hyperv_features) */
+#define F_RELAXED       0
 #define F_VAPIC         1
 #define F_TIME          2
 #define F_CRASH         3
@@ -63,11 +64,11 @@ static bool guest_page_time(Fake *f, uint64_t page, uint64_t tsc,
     return true;
 }
 
-/* MSRs outside 0x40000000-0x400000FF / 0x40000100-0x40000108 */
+/* MSRs outside the synthetic range 0x40000000-0x400001FF */
 static void test_not_hyperv(void)
 {
     static const uint32_t others[] = {
-        0x00000010, 0x3fffffff, 0x40000109, 0x40000118, 0x4b564d00,
+        0x00000010, 0x3fffffff, 0x40000200, 0x4b564d00,
         0xc0000080, 0xffffffff,
     };
     Fake *f = fake_new(HV_FEAT_ALL, 1);
@@ -83,6 +84,36 @@ static void test_not_hyperv(void)
     g_assert_cmpint(rd(f, 0x400000fe, &val), ==, HV_MSR_GP);
     g_assert_cmpint(wr(f, 0x40000004, 0), ==, HV_MSR_GP);
     fake_free(f);
+}
+
+/*
+ * 0x40000109-0x400001FF: no MSR of this core's, yet the hypervisor's
+ * range, so #GP as KVM gives, never the CPU's own RDMSR (0) / WRMSR
+ * (ignored).  Whatever the privileges and hv-enforce-cpuid.
+ */
+static void test_unassigned_high_range(void)
+{
+    static const uint32_t high[] = {
+        0x40000109, 0x40000114, 0x40000115, 0x40000118, 0x40000180,
+        0x400001f0, 0x400001ff,
+    };
+    int enforce;
+    size_t i;
+
+    for (enforce = 0; enforce <= 1; enforce++) {
+        Fake *f = fake_new(HV_FEAT_ALL, 1);
+        uint64_t val = 0x1234;
+
+        f->part.enforce_cpuid = enforce;
+        for (i = 0; i < ARRAY_LEN(high); i++) {
+            g_assert_cmpint(rd(f, high[i], &val), ==, HV_MSR_GP);
+            g_assert_cmpint(wr(f, high[i], 0), ==, HV_MSR_GP);
+            g_assert_cmpint(wr(f, high[i], 1), ==, HV_MSR_GP);
+        }
+        g_assert_cmphex(val, ==, 0x1234);
+        g_assert_cmpuint(f->n_writes, ==, 0);
+        fake_free(f);
+    }
 }
 
 /* Which feature unlocks which MSR (TLFS privilege bits, KVM's check) */
@@ -113,6 +144,7 @@ static const struct {
     { 0x40000108, F_REENLIGHT, false },
 };
 
+/* hv-enforce-cpuid=on: KVM's hv_check_msr_access() */
 static void test_privilege(void)
 {
     size_t i;
@@ -124,6 +156,8 @@ static void test_privilege(void)
         Fake *with = fake_new(feat, 1);
         uint64_t val = 0;
 
+        without->part.enforce_cpuid = true;
+        with->part.enforce_cpuid = true;
         /* Not exposed: #GP both ways, and nothing happens */
         g_assert_false(hv_partition_msr_exposed(&without->part, msr));
         g_assert_cmpint(rd(without, msr, &val), ==, HV_MSR_GP);
@@ -143,10 +177,89 @@ static void test_privilege(void)
     }
 }
 
+/*
+ * hv-enforce-cpuid=off, QEMU's default: KVM without
+ * KVM_CAP_HYPERV_ENFORCE_CPUID answers every MSR it keeps state for,
+ * whatever the guest's CPUID says.  libvirt's usual Windows set
+ * (relaxed, vapic, spinlocks, time) has no hv-vpindex, yet the guest
+ * reads its VP index; hv-relaxed alone still has the APIC MSRs.
+ */
+static void test_privilege_unenforced(void)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(msr_features); i++) {
+        uint32_t msr = msr_features[i].msr;
+        uint64_t feat = BIT64(msr_features[i].feat);
+        Fake *without = fake_new(BIT64(F_RELAXED), 2);
+        uint64_t val = 0;
+
+        g_assert_true(hv_partition_msr_exposed(&without->part, msr));
+        if (!msr_features[i].write_only) {
+            g_assert_cmpint(rd(without, msr, &val), ==, HV_MSR_OK);
+        } else {
+            g_assert_cmpint(wr(without, msr, 0), ==, HV_MSR_OK);
+        }
+        (void)feat;
+        fake_free(without);
+    }
+}
+
+/*
+ * ...but the SynIC and timer MSRs need an active SynIC (hv-synic), and
+ * the synthetic debugger's need hv-syndbg, enforced or not (KVM).
+ */
+static void test_privilege_unenforced_synic(void)
+{
+    static const uint32_t synic_msrs[] = {
+        0x40000080, 0x40000081, 0x40000082, 0x40000083, 0x40000084,
+        0x40000090, 0x4000009f, 0x400000b0, 0x400000b7,
+    };
+    static const uint32_t syndbg_msrs[] = {
+        0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4, 0x400000f5,
+        0x400000ff,
+    };
+    Fake *none = fake_new(HV_FEAT_ALL & ~(BIT64(F_SYNIC) | BIT64(F_STIMER) |
+                                          BIT64(F_SYNDBG)), 1);
+    Fake *synic = fake_new(BIT64(F_SYNIC), 1);
+    uint64_t val;
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(synic_msrs); i++) {
+        g_assert_cmpint(rd(none, synic_msrs[i], &val), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(none, synic_msrs[i], 0), ==, HV_MSR_GP);
+        /* hv-synic alone brings the timer MSRs along (no enforcement) */
+        g_assert_cmpint(rd(synic, synic_msrs[i], &val), ==, HV_MSR_OK);
+    }
+    for (i = 0; i < ARRAY_LEN(syndbg_msrs); i++) {
+        g_assert_cmpint(rd(none, syndbg_msrs[i], &val), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(none, syndbg_msrs[i], 0), ==, HV_MSR_GP);
+    }
+    fake_free(none);
+    fake_free(synic);
+}
+
+/* The VP index without hv-vpindex is the VP's own (KVM) */
+static void test_vp_index_unenforced(void)
+{
+    Fake *f = fake_new(BIT64(F_RELAXED) | BIT64(F_VAPIC) | BIT64(F_TIME), 4);
+    uint64_t val = 0;
+
+    g_assert_cmpint(hv_msr_read(&f->part, &f->vp[3], &f->ops, 0x40000002,
+                                &val), ==, HV_MSR_OK);
+    g_assert_cmpuint(val, ==, 3);
+    /* Still read-only for the guest */
+    g_assert_cmpint(hv_msr_write(&f->part, &f->vp[3], &f->ops, 0x40000002,
+                                 3), ==, HV_MSR_GP);
+    fake_free(f);
+}
+
 /* GUEST_OS_ID and HYPERCALL exist in every Hyper-V partition */
 static void test_base_msrs(void)
 {
     Fake *f = fake_new(0, 1);
+
+    f->part.enforce_cpuid = true;
 
     g_assert_true(hv_partition_msr_exposed(&f->part, 0x40000000));
     g_assert_true(hv_partition_msr_exposed(&f->part, 0x40000001));
@@ -222,11 +335,14 @@ static void test_hypercall_msr_rules(void)
     g_assert_cmpuint(f->n_writes, ==, 0);
 
     g_assert_cmpint(wr(f, 0x40000000, 0x1), ==, HV_MSR_OK);
-    /* Bits 11:2 are reserved */
+    /* Bits 11:2 are RsvdP: stored and read back (KVM) */
     for (bit = 2; bit <= 11; bit++) {
         g_assert_cmpint(wr(f, 0x40000001, 0x3001 | 1ull << bit), ==,
-                        HV_MSR_GP);
+                        HV_MSR_OK);
+        check_hex64("HYPERCALL", rd_ok(f, 0x40000001),
+                    0x3001 | 1ull << bit);
     }
+    g_assert_cmpint(wr(f, 0x40000001, 0), ==, HV_MSR_OK);
     check_hex64("HYPERCALL", rd_ok(f, 0x40000001), 0);
 
     /* A page that is not RAM: #GP, MSR unchanged */
@@ -337,13 +453,20 @@ static void test_crash(void)
     /* CTL reads the capability: CrashNotify (bit 63) */
     check_hex64("CRASH_CTL", rd_ok(f, 0x40000105), 0x8000000000000000ull);
 
-    /* Reserved bits: #GP and no notification */
-    g_assert_cmpint(wr(f, 0x40000105, 0x8000000000000001ull), ==,
-                    HV_MSR_GP);
+    /*
+     * CrashMessage (62), NoCrashDump (61), PreOSId (60:58) and the rest:
+     * accepted without a notification unless CrashNotify is set (KVM)
+     */
     g_assert_cmpint(wr(f, 0x40000105, 0x4000000000000000ull), ==,
-                    HV_MSR_GP);
+                    HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x40000105, 0x2000000000000000ull), ==,
+                    HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x40000105, 0x1c00000000000000ull), ==,
+                    HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x40000105, 0x1), ==, HV_MSR_OK);
     g_assert_cmpint(wr(f, 0x40000105, 0), ==, HV_MSR_OK);
     g_assert_cmpuint(f->crash_count, ==, 0);
+    check_hex64("CRASH_CTL", rd_ok(f, 0x40000105), 0x8000000000000000ull);
 
     g_assert_cmpint(wr(f, 0x40000105, 0x8000000000000000ull), ==,
                     HV_MSR_OK);
@@ -352,6 +475,13 @@ static void test_crash(void)
         g_assert_cmphex(f->crash_params[i], ==,
                         0x1111111111111111ull * (i + 1));
     }
+    /* What Windows writes: CrashNotify | CrashMessage, PreOSId 0 */
+    g_assert_cmpint(wr(f, 0x40000105, 0xc000000000000000ull), ==,
+                    HV_MSR_OK);
+    g_assert_cmpuint(f->crash_count, ==, 2);
+    g_assert_cmpint(wr(f, 0x40000105, 0xfc00000000000001ull), ==,
+                    HV_MSR_OK);
+    g_assert_cmpuint(f->crash_count, ==, 3);
     fake_free(f);
 }
 
@@ -362,9 +492,11 @@ static void test_reset_msr(void)
     check_hex64("RESET", rd_ok(f, 0x40000003), 0);
     g_assert_cmpint(wr(f, 0x40000003, 0), ==, HV_MSR_OK);
     g_assert_cmpuint(f->reset_count, ==, 0);
-    g_assert_cmpint(wr(f, 0x40000003, 2), ==, HV_MSR_GP);
+    /* KVM resets on exactly 1 and ignores every other value */
+    g_assert_cmpint(wr(f, 0x40000003, 2), ==, HV_MSR_OK);
+    g_assert_cmpint(wr(f, 0x40000003, 3), ==, HV_MSR_OK);
     g_assert_cmpint(wr(f, 0x40000003, 0x8000000000000001ull), ==,
-                    HV_MSR_GP);
+                    HV_MSR_OK);
     g_assert_cmpuint(f->reset_count, ==, 0);
     g_assert_cmpint(wr(f, 0x40000003, 1), ==, HV_MSR_OK);
     g_assert_cmpuint(f->reset_count, ==, 1);
@@ -420,11 +552,14 @@ static void test_vp_assist_page(void)
         g_assert_cmphex(f->ram[0x6000 + i], ==, 0xaa);
     }
 
-    /* Bits 11:1 are reserved */
+    /* Bits 11:1 are RsvdP: stored and read back (KVM) */
     for (bit = 1; bit <= 11; bit++) {
-        g_assert_cmpint(wr(f, 0x40000073, 0x7001 | 1ull << bit), ==,
-                        HV_MSR_GP);
+        g_assert_cmpint(wr(f, 0x40000073, 0x6001 | 1ull << bit), ==,
+                        HV_MSR_OK);
+        check_hex64("VP_ASSIST_PAGE", rd_ok(f, 0x40000073),
+                    0x6001 | 1ull << bit);
     }
+    g_assert_cmpint(wr(f, 0x40000073, 0x6001), ==, HV_MSR_OK);
     /* Not RAM */
     g_assert_cmpint(wr(f, 0x40000073, 0x20f001), ==, HV_MSR_GP);
     g_assert_cmpint(wr(f, 0x40000073, 0x400001), ==, HV_MSR_GP);
@@ -445,21 +580,31 @@ static void test_reenlightenment(void)
                     HV_MSR_OK);
     check_hex64("REENLIGHTENMENT_CONTROL", rd_ok(f, 0x40000106),
                 0x00000003000100f3ull);
+    /* Bits 31:17 and 15:8 are RsvdP: stored and read back (KVM) */
     for (bit = 8; bit <= 31; bit++) {
         if (bit == 16) {
             continue;
         }
-        g_assert_cmpint(wr(f, 0x40000106, 1ull << bit), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(f, 0x40000106, 0x00000003000100f3ull |
+                           1ull << bit), ==, HV_MSR_OK);
+        check_hex64("REENLIGHTENMENT_CONTROL", rd_ok(f, 0x40000106),
+                    0x00000003000100f3ull | 1ull << bit);
     }
-    check_hex64("REENLIGHTENMENT_CONTROL", rd_ok(f, 0x40000106),
-                0x00000003000100f3ull);
+    g_assert_cmpint(wr(f, 0x40000106, 0x00000003000100f3ull), ==,
+                    HV_MSR_OK);
 
     g_assert_cmpint(wr(f, 0x40000107, 1), ==, HV_MSR_OK);
     check_hex64("TSC_EMULATION_CONTROL", rd_ok(f, 0x40000107), 1);
-    g_assert_cmpint(wr(f, 0x40000107, 2), ==, HV_MSR_GP);
-    g_assert_cmpint(wr(f, 0x40000107, 0x8000000000000001ull), ==,
-                    HV_MSR_GP);
-    check_hex64("TSC_EMULATION_CONTROL", rd_ok(f, 0x40000107), 1);
+    g_assert_cmpint(wr(f, 0x40000107, 0x8000000000000003ull), ==,
+                    HV_MSR_OK);
+    check_hex64("TSC_EMULATION_CONTROL", rd_ok(f, 0x40000107),
+                0x8000000000000003ull);
+    g_assert_cmpint(wr(f, 0x40000107, 1), ==, HV_MSR_OK);
+
+    /* TSC_EMULATION_STATUS: the guest may only write 0 (KVM) */
+    g_assert_cmpint(wr(f, 0x40000108, 2), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000108, 1), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000108, 0), ==, HV_MSR_OK);
 
     /* The host sets InProgress; the guest may only clear it */
     f->part.tsc_emulation_status = 1;
@@ -779,11 +924,14 @@ static void test_tsc_page_invalid(void)
     Fake *f = fake_new(BIT64(F_TIME), 1);
     int bit;
 
-    /* Bits 11:1 are reserved */
+    /* Bits 11:1 are RsvdP: stored and read back (KVM) */
     for (bit = 1; bit <= 11; bit++) {
-        g_assert_cmpint(wr(f, 0x40000021, TSC_PAGE | 1 | 1ull << bit), ==,
-                        HV_MSR_GP);
+        g_assert_cmpint(wr(f, 0x40000021, TSC_PAGE | 1ull << bit), ==,
+                        HV_MSR_OK);
+        check_hex64("REFERENCE_TSC", rd_ok(f, 0x40000021),
+                    TSC_PAGE | 1ull << bit);
     }
+    g_assert_cmpint(wr(f, 0x40000021, 0), ==, HV_MSR_OK);
     check_hex64("REFERENCE_TSC", rd_ok(f, 0x40000021), 0);
 
     /* Unknown TSC rate: sequence 0, the guest uses the MSR */
@@ -1135,7 +1283,13 @@ int main(int argc, char **argv)
     hv_unit_init(&argc, &argv);
 
     g_test_add_func("/msr/range/not-hyperv", test_not_hyperv);
+    g_test_add_func("/msr/range/unassigned-high",
+                    test_unassigned_high_range);
     g_test_add_func("/msr/privilege/per-feature", test_privilege);
+    g_test_add_func("/msr/privilege/unenforced", test_privilege_unenforced);
+    g_test_add_func("/msr/privilege/unenforced-synic",
+                    test_privilege_unenforced_synic);
+    g_test_add_func("/msr/vp-index/unenforced", test_vp_index_unenforced);
     g_test_add_func("/msr/privilege/base", test_base_msrs);
     g_test_add_func("/msr/guest-os-id", test_guest_os_id);
     g_test_add_func("/msr/hypercall/page-vmcall",

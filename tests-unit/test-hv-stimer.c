@@ -160,6 +160,7 @@ static void guest_consume(Fake *f, uint64_t slot)
     }
 }
 
+/* hv-enforce-cpuid=on: hv-stimer's privilege (KVM) */
 static void test_privilege(void)
 {
     Fake *without = fake_new(HV_FEAT_ALL & ~BIT64(F_STIMER), 1);
@@ -167,6 +168,8 @@ static void test_privilege(void)
     uint64_t val;
     uint32_t msr;
 
+    without->part.enforce_cpuid = true;
+    with->part.enforce_cpuid = true;
     for (msr = 0x400000b0; msr <= 0x400000b7; msr++) {
         g_assert_cmpint(rd(without, msr, &val), ==, HV_MSR_GP);
         g_assert_cmpint(wr(without, msr, 0), ==, HV_MSR_GP);
@@ -194,29 +197,65 @@ static void test_reset_values(void)
     fake_free(f);
 }
 
-/* Bits 15:13 and 63:20 are RsvdZ; DirectMode needs hv-stimer-direct */
+/*
+ * Without hv-enforce-cpuid (QEMU's default), KVM lets the timer MSRs
+ * through whenever the SynIC is active, hv-stimer or not.
+ */
+static void test_privilege_unenforced(void)
+{
+    Fake *synic = fake_new(HV_FEAT_BIT(HYPERV_FEAT_SYNIC), 1);
+    Fake *none = fake_new(HV_FEAT_ALL & ~(HV_FEAT_BIT(HYPERV_FEAT_SYNIC) |
+                                          BIT64(F_STIMER)), 1);
+    uint64_t val;
+    uint32_t msr;
+
+    for (msr = 0x400000b0; msr <= 0x400000b7; msr++) {
+        g_assert_cmpint(rd(synic, msr, &val), ==, HV_MSR_OK);
+        g_assert_cmpint(wr(synic, msr, 0), ==, HV_MSR_OK);
+        g_assert_cmpint(rd(none, msr, &val), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(none, msr, 0), ==, HV_MSR_GP);
+    }
+    fake_free(synic);
+    fake_free(none);
+}
+
+/*
+ * Bits 15:13 and 63:20 are reserved-preserve: stored and read back, as
+ * KVM does.  DirectMode without hv-stimer-direct #GPs only with
+ * hv-enforce-cpuid (KVM).
+ */
 static void test_config_reserved(void)
 {
     Fake *f = stimer_fake(0);
     Fake *d = stimer_fake(BIT64(F_STIMER_DIRECT));
     int t, b;
 
+    f->part.enforce_cpuid = true;
     for (t = 0; t < 4; t++) {
         wr_ok(f, CONFIG(t), PERIODIC | SINTX(2));
-        for (b = 13; b < 16; b++) {
-            g_assert_cmpint(wr(f, CONFIG(t), SINTX(2) | BIT64(b)), ==,
-                            HV_MSR_GP);
+        for (b = 13; b < 64; b++) {
+            if (b >= 16 && b < 20) {
+                continue;
+            }
+            g_assert_cmpint(wr(f, CONFIG(t), PERIODIC | SINTX(2) | BIT64(b)),
+                            ==, HV_MSR_OK);
+            check_hex64("CONFIG", rd_ok(f, CONFIG(t)),
+                        PERIODIC | SINTX(2) | BIT64(b));
         }
-        for (b = 20; b < 64; b++) {
-            g_assert_cmpint(wr(f, CONFIG(t), SINTX(2) | BIT64(b)), ==,
-                            HV_MSR_GP);
-        }
+        wr_ok(f, CONFIG(t), PERIODIC | SINTX(2));
         g_assert_cmpint(wr(f, CONFIG(t), DIRECT | VEC(0x50)), ==,
                         HV_MSR_GP);
         g_assert_cmpint(wr(f, CONFIG(t), EN | DIRECT | VEC(0x50)), ==,
                         HV_MSR_GP);
         check_hex64("CONFIG after #GP", rd_ok(f, CONFIG(t)),
                     PERIODIC | SINTX(2));
+        /* Not enforcing: direct mode is taken */
+        f->part.enforce_cpuid = false;
+        g_assert_cmpint(wr(f, CONFIG(t), DIRECT | VEC(0x50)), ==,
+                        HV_MSR_OK);
+        check_hex64("CONFIG", rd_ok(f, CONFIG(t)), DIRECT | VEC(0x50));
+        wr_ok(f, CONFIG(t), PERIODIC | SINTX(2));
+        f->part.enforce_cpuid = true;
 
         wr_ok(d, CONFIG(t), DIRECT | VEC(0x50));
         check_hex64("direct CONFIG", rd_ok(d, CONFIG(t)), 0x1500);
@@ -664,9 +703,10 @@ static void test_missed_periods(void)
 }
 
 /*
- * A periodic timer whose slot is busy: paused with its message queued;
- * the EOM delivers it and the timer goes on at its next period after
- * that, skipping those that passed meanwhile.
+ * A periodic timer whose slot is busy: KVM's stimer_send_msg() drops that
+ * expiration (no queued message, MessagePending left alone) and the timer
+ * keeps ticking, so a guest that frees its slot late -- an AutoEOI SINT
+ * is never acknowledged by an EOI -- gets the next period's message.
  */
 static void test_periodic_busy(void)
 {
@@ -676,26 +716,34 @@ static void test_periodic_busy(void)
     wr_ok(f, CONFIG(0), EN | PERIODIC | SINTX(2));
     g_assert_cmpuint(fake_run_until(f, 1000, NULL, NULL), ==, 1);
     check_msg(f, SLOT(2), 0, 1000, 1000);
-    /* The guest does not take it: at 2000 the slot is busy */
+    g_assert_cmpuint(f->irq_count, ==, 1);
+    /* The guest does not take it: at 2000 the slot is busy, tick dropped */
     g_assert_cmpuint(fake_run_until(f, 2000, NULL, NULL), ==, 1);
-    g_assert_cmphex(f->ram[SLOT(2) + 5], ==, 1);
-    g_assert_false(timer(f, 0)->armed);
-    g_assert_cmpuint(fake_run_until(f, 2500, NULL, NULL), ==, 0);
-
-    guest_consume(f, SLOT(2));
-    check_msg(f, SLOT(2), 0, 2000, 2500);
+    g_assert_cmphex(f->ram[SLOT(2) + 5], ==, 0);
+    g_assert_cmpuint(f->vp[0].stimer_msg_pending, ==, 0);
+    g_assert_true(timer(f, 0)->armed);
     g_assert_cmpuint(timer(f, 0)->exp_time, ==, 3000);
-    g_assert_cmpuint(f->vp[0].stimer_missed[0], ==, 0);
+    g_assert_cmpuint(f->vp[0].stimer_missed[0], ==, 1);
+    g_assert_cmpuint(f->irq_count, ==, 1);
+    check_msg(f, SLOT(2), 0, 1000, 1000);
+
+    /* Freed at 2500 (no EOM needed: nothing pending); 3000 arrives */
+    fake_set_ref_time(f, 2500);
+    guest_consume(f, SLOT(2));
+    g_assert_cmpuint(f->irq_count, ==, 1);
+    g_assert_cmpuint(fake_run_until(f, 3000, NULL, NULL), ==, 1);
+    check_msg(f, SLOT(2), 0, 3000, 3000);
     g_assert_cmpuint(f->irq_count, ==, 2);
 
-    /* Busy again at 3000, taken at 5500: 4000 and 5000 are skipped */
-    g_assert_cmpuint(fake_run_until(f, 3000, NULL, NULL), ==, 1);
-    g_assert_cmphex(f->ram[SLOT(2) + 5], ==, 1);
+    /* Busy at 4000 and 5000, freed at 5500: 6000 arrives */
+    g_assert_cmpuint(fake_run_until(f, 5000, NULL, NULL), ==, 2);
+    g_assert_cmpuint(f->vp[0].stimer_missed[0], ==, 3);
     fake_set_ref_time(f, 5500);
     guest_consume(f, SLOT(2));
-    check_msg(f, SLOT(2), 0, 3000, 5500);
-    g_assert_cmpuint(timer(f, 0)->exp_time, ==, 6000);
-    g_assert_cmpuint(f->vp[0].stimer_missed[0], ==, 2);
+    g_assert_cmpuint(fake_run_until(f, 6000, NULL, NULL), ==, 1);
+    check_msg(f, SLOT(2), 0, 6000, 6000);
+    g_assert_cmpuint(timer(f, 0)->exp_time, ==, 7000);
+    g_assert_cmpuint(f->irq_count, ==, 3);
     fake_free(f);
 }
 
@@ -878,9 +926,10 @@ static void test_vp_reset(void)
     Fake *f = stimer_fake(0);
     int t;
 
+    /* Timer 0 one-shot, so that its message queues for the busy slot */
     for (t = 0; t < 4; t++) {
         wr_ok(f, COUNT(t), 10000 * (t + 1));
-        wr_ok(f, CONFIG(t), EN | PERIODIC | SINTX(2));
+        wr_ok(f, CONFIG(t), EN | (t ? PERIODIC : 0) | SINTX(2));
     }
     fake_put32(f, SLOT(2), 1);
     g_assert_cmpuint(fake_run_until(f, 10000, NULL, NULL), ==, 1);
@@ -1001,6 +1050,8 @@ int main(int argc, char **argv)
     hv_unit_init(&argc, &argv);
 
     g_test_add_func("/stimer/privilege", test_privilege);
+    g_test_add_func("/stimer/privilege/unenforced",
+                    test_privilege_unenforced);
     g_test_add_func("/stimer/reset-values", test_reset_values);
     g_test_add_func("/stimer/config/reserved", test_config_reserved);
     g_test_add_func("/stimer/config/sintx-zero", test_config_sintx_zero);

@@ -159,17 +159,21 @@ static void test_scontrol(void)
     /* Per VP */
     check_hex64("VP1 SCONTROL", f->vp[1].scontrol, 0);
 
-    /* Bits 63:1 are reserved */
+    /* Bits 63:1 are RsvdP: stored and read back, as KVM does */
     for (b = 1; b < 64; b++) {
-        g_assert_cmpint(wr(f, SCONTROL, 1 | BIT64(b)), ==, HV_MSR_GP);
-        g_assert_cmpint(wr(f, SCONTROL, BIT64(b)), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(f, SCONTROL, 1 | BIT64(b)), ==, HV_MSR_OK);
+        check_hex64("SCONTROL", rd_ok(f, SCONTROL), 1 | BIT64(b));
+        g_assert_true(f->vp[0].scontrol & 1);
     }
+    g_assert_cmpint(wr(f, SCONTROL, BIT64(5)), ==, HV_MSR_OK);
+    check_hex64("SCONTROL", rd_ok(f, SCONTROL), BIT64(5));
+    g_assert_cmpint(wr(f, SCONTROL, 1), ==, HV_MSR_OK);
     check_hex64("SCONTROL", rd_ok(f, SCONTROL), 1);
-    g_assert_cmpuint(f->synic_update_count, ==, 1);
+    g_assert_cmpuint(f->synic_update_count, ==, 1 + 63 + 2);
 
     g_assert_cmpint(wr(f, SCONTROL, 0), ==, HV_MSR_OK);
     check_hex64("SCONTROL", rd_ok(f, SCONTROL), 0);
-    g_assert_cmpuint(f->synic_update_count, ==, 2);
+    g_assert_cmpuint(f->synic_update_count, ==, 1 + 63 + 3);
     g_assert_cmpuint(f->n_writes + f->n_reads, ==, 0);
     fake_free(f);
 }
@@ -238,15 +242,21 @@ static void check_page_msr(uint32_t msr)
     g_assert_true(page_is(f, 0x12000, 0));
     g_assert_true(page_is(f, 0x10000, 0x77));
 
-    /* Bits 11:1 are reserved */
+    /*
+     * Bits 11:1 are RsvdP: stored and read back (KVM); the page stays
+     * where it is, so nothing is cleared
+     */
     f->synic_update_count = 0;
+    memset(f->ram + 0x12000, 0x55, 0x1000);
     fake_clear_log(f);
     for (b = 1; b < 12; b++) {
-        g_assert_cmpint(wr(f, msr, 0x10001 | BIT64(b)), ==, HV_MSR_GP);
-        g_assert_cmpint(wr(f, msr, BIT64(b)), ==, HV_MSR_GP);
+        g_assert_cmpint(wr(f, msr, 0x12001 | BIT64(b)), ==, HV_MSR_OK);
+        check_hex64("page MSR", rd_ok(f, msr), 0x12001 | BIT64(b));
     }
+    g_assert_cmpint(wr(f, msr, 0x12001), ==, HV_MSR_OK);
     check_hex64("page MSR", rd_ok(f, msr), 0x12001);
-    g_assert_cmpuint(f->synic_update_count + f->n_writes, ==, 0);
+    g_assert_true(page_is(f, 0x12000, 0x55));
+    g_assert_cmpuint(f->n_writes, ==, 0);
 
     /* High GPA bits are the address, not reserved */
     g_assert_cmpint(wr(f, msr, 0xfffffffffffff000ull), ==, HV_MSR_OK);
@@ -332,17 +342,21 @@ static void test_sint_msr(void)
         for (i = 0; i < ARRAY_LEN(bad_vector); i++) {
             g_assert_cmpint(wr(f, SINT(n), bad_vector[i]), ==, HV_MSR_GP);
         }
-        for (b = 8; b < 16; b++) {
-            g_assert_cmpint(wr(f, SINT(n), 0x40 | BIT64(b)), ==, HV_MSR_GP);
-            g_assert_cmpint(wr(f, SINT(n), 0x10040 | BIT64(b)), ==,
-                            HV_MSR_GP);
-        }
-        for (b = 19; b < 64; b++) {
-            g_assert_cmpint(wr(f, SINT(n), 0x40 | BIT64(b)), ==, HV_MSR_GP);
-            g_assert_cmpint(wr(f, SINT(n), 0x10040 | BIT64(b)), ==,
-                            HV_MSR_GP);
-        }
         check_hex64("SINTx after #GP", rd_ok(f, SINT(n)), 0x10000 | (n + 0x20));
+        /* Bits 15:8 and 63:19 are RsvdP: stored and read back (KVM) */
+        for (b = 8; b < 64; b++) {
+            if (b >= 16 && b < 19) {
+                continue;
+            }
+            g_assert_cmpint(wr(f, SINT(n), 0x40 | BIT64(b)), ==, HV_MSR_OK);
+            check_hex64("SINTx", rd_ok(f, SINT(n)), 0x40 | BIT64(b));
+            g_assert_true(hv_synic_vector_is_sint(&f->vp[0], 0x40));
+            g_assert_cmpint(wr(f, SINT(n), 0x10040 | BIT64(b)), ==,
+                            HV_MSR_OK);
+            check_hex64("SINTx", rd_ok(f, SINT(n)), 0x10040 | BIT64(b));
+        }
+        g_assert_cmpint(wr(f, SINT(n), 0x10000 | (n + 0x20)), ==,
+                        HV_MSR_OK);
     }
     /* Per VP */
     for (n = 0; n < 16; n++) {
