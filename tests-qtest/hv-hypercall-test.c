@@ -101,15 +101,26 @@ static void test_basic_intel(void)
     check_call(g, "hc", "vmcall", HV_STATUS_INVALID_HYPERCALL_CODE);
 }
 
-/* Without a spinlock retry count the guest may not notify */
+/*
+ * Without a spinlock retry count the guest may not notify, when
+ * hv-enforce-cpuid says so (KVM's hv_check_hypercall_access())
+ */
 static void test_basic_no_spinlocks(const void *opaque)
 {
     const char *cpu = opaque;
-    g_autoptr(HvGuest) g = boot(cpu, 1, "hc-basic", NULL, NULL);
+    g_autofree char *enforced = g_strdup_printf("%s,hv-enforce-cpuid=on",
+                                                cpu);
+    g_autoptr(HvGuest) g = boot(enforced, 1, "hc-basic", NULL, NULL);
+    g_autoptr(HvGuest) u = NULL;
 
     check_call(g, "hc", "undefined", HV_STATUS_INVALID_HYPERCALL_CODE);
     check_call(g, "hc", "spin", HV_STATUS_ACCESS_DENIED);
     check_call(g, "hc", "spin_fast", HV_STATUS_ACCESS_DENIED);
+
+    /* QEMU's default: KVM checks nothing, the call is a plain yield */
+    u = boot(cpu, 1, "hc-basic", NULL, NULL);
+    check_call(u, "hc", "spin", HV_STATUS_SUCCESS);
+    check_call(u, "hc", "spin_fast", HV_STATUS_SUCCESS);
 }
 
 /* ---- Which hypercalls the partition may make -------------------------- */
@@ -118,6 +129,8 @@ typedef struct AccessCase {
     const char *name;
     const char *cpu;
     bool tlbflush, ipi, spin, synic;
+    /* hv-enforce-cpuid=off, QEMU's default: no call is denied */
+    bool unenforced;
 } AccessCase;
 
 static const AccessCase access_cases[] = {
@@ -130,25 +143,39 @@ static const AccessCase access_cases[] = {
     { "synic", AMD_CPU ",hv-vpindex,hv-synic", .synic = true },
     { "all", AMD_CPU ",hv-vpindex,hv-tlbflush,hv-ipi,hv-spinlocks=0x1000",
       .tlbflush = true, .ipi = true, .spin = true },
+    { "unenforced-vpindex", AMD_CPU ",hv-vpindex", .unenforced = true },
+    { "unenforced-synic", AMD_CPU ",hv-vpindex,hv-synic", .synic = true,
+      .unenforced = true },
 };
 
 static void test_access(const void *opaque)
 {
     const AccessCase *c = opaque;
-    g_autoptr(HvGuest) g = boot(c->cpu, 1, "hc-access", NULL, NULL);
+    g_autofree char *cpu = c->unenforced ? g_strdup(c->cpu) :
+                           g_strdup_printf("%s,hv-enforce-cpuid=on", c->cpu);
+    g_autoptr(HvGuest) g = boot(cpu, 1, "hc-access", NULL, NULL);
     uint64_t denied = HV_STATUS_ACCESS_DENIED;
+    /*
+     * Not enforcing, KVM runs every call; the SynIC ones fail as they do
+     * without an active SynIC
+     */
+    bool all = c->unenforced;
+    uint64_t no_synic = c->unenforced ? HV_STATUS_INVALID_HYPERCALL_INPUT
+                                      : denied;
 
-    check_call(g, "hc", "flush_space", c->tlbflush ? 0 : denied);
-    check_call(g, "hc", "flush_list", c->tlbflush ? REPS(0, 1) : denied);
-    check_call(g, "hc", "flush_space_ex", c->tlbflush ? 0 : denied);
-    check_call(g, "hc", "flush_list_ex", c->tlbflush ? REPS(0, 1) : denied);
-    check_call(g, "hc", "send_ipi", c->ipi ? 0 : denied);
-    check_call(g, "hc", "send_ipi_ex", c->ipi ? 0 : denied);
-    check_call(g, "hc", "spin", c->spin ? 0 : denied);
+    check_call(g, "hc", "flush_space", c->tlbflush || all ? 0 : denied);
+    check_call(g, "hc", "flush_list",
+               c->tlbflush || all ? REPS(0, 1) : denied);
+    check_call(g, "hc", "flush_space_ex", c->tlbflush || all ? 0 : denied);
+    check_call(g, "hc", "flush_list_ex",
+               c->tlbflush || all ? REPS(0, 1) : denied);
+    check_call(g, "hc", "send_ipi", c->ipi || all ? 0 : denied);
+    check_call(g, "hc", "send_ipi_ex", c->ipi || all ? 0 : denied);
+    check_call(g, "hc", "spin", c->spin || all ? 0 : denied);
     check_call(g, "hc", "post_message",
-               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : denied);
+               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : no_synic);
     check_call(g, "hc", "signal_event",
-               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : denied);
+               c->synic ? HV_STATUS_INVALID_CONNECTION_ID : no_synic);
 }
 
 /* ---- PV TLB flush ------------------------------------------------------ */
@@ -252,12 +279,22 @@ static void test_flush(const void *opaque)
 
 /* ---- Malformed input --------------------------------------------------- */
 
+enum {
+    BAD_INPUT_PLAIN,            /* no hv-xmm-input, hv-enforce-cpuid=on */
+    BAD_INPUT_FULL,             /* hv-xmm-input, hv-tlbflush-ext */
+    BAD_INPUT_UNENFORCED,       /* no hv-xmm-input, QEMU's default */
+};
+
 static void test_bad_input(const void *opaque)
 {
-    bool full = GPOINTER_TO_INT(opaque);
+    int mode = GPOINTER_TO_INT(opaque);
+    bool full = mode == BAD_INPUT_FULL;
     g_autoptr(HvGuest) g =
         boot(full ? AMD_CPU ",hv-vpindex,hv-tlbflush,hv-tlbflush-ext,"
                     "hv-ipi,hv-xmm-input"
+                  : mode == BAD_INPUT_PLAIN ?
+                    INTEL_CPU ",hv-vpindex,hv-tlbflush,hv-ipi,"
+                    "hv-enforce-cpuid=on"
                   : INTEL_CPU ",hv-vpindex,hv-tlbflush,hv-ipi",
              1, "hc-bad-input", NULL, NULL);
 
@@ -295,8 +332,11 @@ static void test_bad_input(const void *opaque)
     check_call(g, "bad", "ext_range",
                full ? REPS(0, 1) : HV_STATUS_INVALID_PARAMETER);
 
-    /* XMM fast input without hv-xmm-input is #UD (TLFS, KVM) */
-    if (full) {
+    /*
+     * XMM fast input without hv-xmm-input is #UD (TLFS; KVM with
+     * hv-enforce-cpuid); KVM without enforcement takes the XMM input
+     */
+    if (mode != BAD_INPUT_PLAIN) {
         check_call(g, "bad", "fast_space", HV_STATUS_SUCCESS);
         /* More than RDX, R8 and XMM0-5 hold */
         check_call(g, "bad", "fast_too_long",
@@ -461,9 +501,12 @@ int main(int argc, char **argv)
         qtest_add_data_func(path, &flush_cases[i], test_flush);
     }
     qtest_add_data_func("/hyperv/hypercall/bad-input/xmm-ext",
-                        GINT_TO_POINTER(true), test_bad_input);
+                        GINT_TO_POINTER(BAD_INPUT_FULL), test_bad_input);
     qtest_add_data_func("/hyperv/hypercall/bad-input/plain",
-                        GINT_TO_POINTER(false), test_bad_input);
+                        GINT_TO_POINTER(BAD_INPUT_PLAIN), test_bad_input);
+    qtest_add_data_func("/hyperv/hypercall/bad-input/unenforced",
+                        GINT_TO_POINTER(BAD_INPUT_UNENFORCED),
+                        test_bad_input);
     for (i = 0; i < G_N_ELEMENTS(ipi_cases); i++) {
         g_autofree char *path =
             g_strdup_printf("/hyperv/hypercall/ipi/%s", ipi_cases[i].name);

@@ -72,11 +72,23 @@ static void check_hypercall_msr(HvGuest *g, uint64_t page_code)
     hv_assert_no_fault(g, "cpu0.guest_os_id.write");
     hv_assert_value(g, 0, GUEST_OS_ID_LINUX, "cpu0.guest_os_id.write");
 
-    /* Reserved bits 11:2, and a page that is not RAM: #GP, no change */
-    hv_assert_fault(g, VEC_GP, "cpu0.hypercall.rsvd_bit2");
-    hv_assert_value(g, 0, 0, "cpu0.hypercall.rsvd_bit2");
-    hv_assert_fault(g, VEC_GP, "cpu0.hypercall.rsvd_bit11");
-    hv_assert_value(g, 0, 0, "cpu0.hypercall.rsvd_bit11");
+    /*
+     * Reserved bits 11:2 are RsvdP: stored and read back (KVM); cleared
+     * again for what follows
+     */
+    r = hv_assert_record(g, "cpu0.hypercall.enable");
+    if (r) {
+        gpa = r->values[1];
+        hv_assert_no_fault(g, "cpu0.hypercall.rsvd_bit2");
+        hv_assert_value(g, 0, gpa | HYPERCALL_ENABLE | 1ull << 2,
+                        "cpu0.hypercall.rsvd_bit2");
+        hv_assert_no_fault(g, "cpu0.hypercall.rsvd_bit11");
+        hv_assert_value(g, 0, gpa | HYPERCALL_ENABLE | 1ull << 11,
+                        "cpu0.hypercall.rsvd_bit11");
+    }
+    hv_assert_no_fault(g, "cpu0.hypercall.rsvd_clear");
+    hv_assert_value(g, 0, 0, "cpu0.hypercall.rsvd_clear");
+    /* A page that is not RAM: #GP, no change */
     hv_assert_fault(g, VEC_GP, "cpu0.hypercall.ioapic");
     hv_assert_value(g, 0, 0, "cpu0.hypercall.ioapic");
     hv_assert_fault(g, VEC_GP, "cpu0.hypercall.above_ram");
@@ -377,7 +389,15 @@ static void test_crash(void)
         hv_assert_no_fault(g, "cpu0.crash.p%d", i);
         hv_assert_value(g, 0, crash_params[i], "cpu0.crash.p%d", i);
     }
-    hv_assert_fault(g, VEC_GP, "cpu0.crash.ctl.rsvd");
+    /*
+     * KVM and Xen take every bit, reporting a crash only on CrashNotify:
+     * Windows writes CrashMessage (62) with it, and may write NoCrashDump
+     * (61) and PreOSId (60:58)
+     */
+    hv_assert_no_fault(g, "cpu0.crash.ctl.rsvd");
+    hv_assert_no_fault(g, "cpu0.crash.ctl.message");
+    hv_assert_no_fault(g, "cpu0.crash.ctl.nodump");
+    hv_assert_no_fault(g, "cpu0.crash.ctl.preos");
     hv_assert_no_fault(g, "cpu0.crash.ctl.zero");
     hv_assert_no_fault(g, "cpu0.crash.notify");
     hv_assert_value(g, 0, CRASH_CTL_NOTIFY, "cpu0.crash.notify");
@@ -407,7 +427,7 @@ static void test_crash(void)
     }
     qobject_unref(rsp);
 
-    /* Exactly one crash: the write of 0 reported none */
+    /* Exactly one crash: the writes without CrashNotify reported none */
     qobject_unref(qtest_qmp(qts, "{ 'execute': 'query-status' }"));
     g_assert_null(qtest_qmp_event_ref(qts, "GUEST_PANICKED"));
 }
@@ -425,9 +445,9 @@ static void test_reset(void)
     hv_assert_value(g, 0, 2, "cpu0.reset.boot");
     hv_assert_no_fault(g, "cpu0.reset.read");
     hv_assert_value(g, 0, 0, "cpu0.reset.read");
-    /* Bits 63:1 are reserved */
-    hv_assert_fault(g, VEC_GP, "cpu0.reset.write2");
-    hv_assert_fault(g, VEC_GP, "cpu0.reset.write_rsvd");
+    /* KVM resets on a write of exactly 1 and ignores other values */
+    hv_assert_no_fault(g, "cpu0.reset.write2");
+    hv_assert_no_fault(g, "cpu0.reset.write_rsvd");
     hv_assert_no_fault(g, "cpu0.reset.write0");
     hv_assert_no_fault(g, "cpu0.reset.hypercall");
     /* A reset starts the partition afresh */
@@ -499,11 +519,11 @@ static void test_vapic(const void *opaque)
         hv_assert_value(g, 0, gpa | 1, "cpu%d.assist.enable", cpu);
         hv_assert_value(g, 2, 0, "cpu%d.assist.enable", cpu);
         hv_assert_value(g, 3, 0xffffffff, "cpu%d.assist.enable", cpu);
-        /* Bits 11:1 are reserved */
-        hv_assert_fault(g, VEC_GP, "cpu%d.assist.rsvd", cpu);
-        hv_assert_value(g, 0, gpa | 1, "cpu%d.assist.rsvd", cpu);
+        /* Bits 11:1 are RsvdP: stored and read back (KVM) */
+        hv_assert_no_fault(g, "cpu%d.assist.rsvd", cpu);
+        hv_assert_value(g, 0, gpa | 3, "cpu%d.assist.rsvd", cpu);
         hv_assert_fault(g, VEC_GP, "cpu%d.assist.ioapic", cpu);
-        hv_assert_value(g, 0, gpa | 1, "cpu%d.assist.ioapic", cpu);
+        hv_assert_value(g, 0, gpa | 3, "cpu%d.assist.ioapic", cpu);
         hv_assert_no_fault(g, "cpu%d.assist.disable", cpu);
         hv_assert_value(g, 0, gpa, "cpu%d.assist.disable", cpu);
     }
@@ -537,7 +557,14 @@ static void test_vapic_x2apic(void)
     hv_assert_value(g, 0, 0x20, "cpu0.x2apic.tpr_msr_write");
     hv_assert_no_fault(g, "cpu0.x2apic.tpr_x2_write");
     hv_assert_value(g, 0, 0x30, "cpu0.x2apic.tpr_x2_write");
-    /* x2APIC ICR: the destination is bits 63:32 */
+    /*
+     * x2APIC ICR: the destination is bits 63:32, and reads return all 64
+     * bits (KVM's kvm_lapic_msr_read()); ID 0x55 belongs to nobody
+     */
+    hv_assert_no_fault(g, "cpu0.x2apic.icr_other");
+    hv_assert_value_masked(g, 0, 0xffffffff000000ffull,
+                           0x55ull << 32 | VAPIC_HIGH,
+                           "cpu0.x2apic.icr_other");
     hv_assert_no_fault(g, "cpu0.x2apic.icr_self");
     r = hv_assert_record(g, "cpu0.x2apic.icr_self");
     if (!r) {
@@ -559,8 +586,13 @@ typedef struct ProbeCase {
     const char *name;
     const char *cpu;
     int smp;
-    /* MSRs that must not #GP (besides the guest OS ID and hypercall) */
+    /*
+     * With hv-enforce-cpuid=on: the MSRs that must not #GP (besides the
+     * guest OS ID and hypercall).  Without it, every MSR KVM keeps state
+     * for answers, the SynIC and timer ones only with hv-synic.
+     */
     uint32_t exposed[16];
+    bool unenforced;
 } ProbeCase;
 
 /* guest/tests-msr.c probe_msrs[] */
@@ -572,7 +604,8 @@ static const uint32_t probe_msrs[] = {
     0x40000083, 0x40000084, 0x40000090, 0x4000009f, 0x400000a0,
     0x400000b0, 0x400000b1, 0x400000b7, 0x400000f1, 0x400000ff,
     0x40000100, 0x40000101, 0x40000104, 0x40000105, 0x40000106,
-    0x40000107, 0x40000108,
+    0x40000107, 0x40000108, 0x40000109, 0x40000114, 0x40000118,
+    0x400001f0, 0x400001ff,
 };
 
 #define MSR_EOI                 0x40000070
@@ -595,12 +628,44 @@ static const ProbeCase probe_cases[] = {
       { 0x40000002, 0x40000020, 0x40000021, 0x40000080, 0x40000081,
         0x40000082, 0x40000083, 0x40000084, 0x40000090, 0x4000009f,
         0x400000b0, 0x400000b1, 0x400000b7 } },
+    /* QEMU's default, hv-enforce-cpuid=off */
+    { "relaxed", AMD_CPU ",hv-relaxed", 2, { 0 }, true },
+    /* libvirt's and Proxmox's usual Windows set: no hv-vpindex */
+    { "windows-libvirt",
+      INTEL_CPU ",hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-time", 2,
+      { 0 }, true },
+    { "synic", AMD_CPU ",hv-vpindex,hv-synic", 1, { 0 }, true },
 };
+
+/* What KVM answers without KVM_CAP_HYPERV_ENFORCE_CPUID */
+static bool probe_exposed_unenforced(const ProbeCase *c, uint32_t msr)
+{
+    bool synic = strstr(c->cpu, "hv-synic") != NULL;
+
+    switch (msr) {
+    case 0x40000000 ... 0x40000003:
+    case 0x40000010:
+    case 0x40000020 ... 0x40000023:
+    case 0x40000070 ... 0x40000073:
+    case 0x40000100 ... 0x40000108:
+        return true;
+    case 0x40000080 ... 0x40000084:
+    case 0x40000090 ... 0x4000009f:
+    case 0x400000b0 ... 0x400000b7:
+        return synic;
+    default:
+        /* Unassigned, the debugger's (no hv-syndbg), 0x40000109 and up */
+        return false;
+    }
+}
 
 static bool probe_exposed(const ProbeCase *c, uint32_t msr)
 {
     int i;
 
+    if (c->unenforced) {
+        return probe_exposed_unenforced(c, msr);
+    }
     if (msr == 0x40000000 || msr == 0x40000001) {
         return true;
     }
@@ -615,7 +680,10 @@ static bool probe_exposed(const ProbeCase *c, uint32_t msr)
 static void test_msr_probe(const void *opaque)
 {
     const ProbeCase *c = opaque;
-    g_autoptr(HvGuest) g = boot(c->cpu, c->smp, "hv-msr-probe", NULL);
+    g_autofree char *cpu_opts = c->unenforced ? g_strdup(c->cpu) :
+                                g_strdup_printf("%s,hv-enforce-cpuid=on",
+                                                c->cpu);
+    g_autoptr(HvGuest) g = boot(cpu_opts, c->smp, "hv-msr-probe", NULL);
     int cpu, i;
 
     for (cpu = 0; cpu < c->smp; cpu++) {
@@ -623,7 +691,10 @@ static void test_msr_probe(const void *opaque)
             uint32_t msr = probe_msrs[i];
 
             if (!probe_exposed(c, msr)) {
-                /* TLFS: an MSR the partition lacks #GPs both ways */
+                /*
+                 * TLFS and KVM: an MSR the partition lacks #GPs both ways,
+                 * 0x40000109-0x400001FF included (never the CPU's own)
+                 */
                 hv_assert_fault(g, VEC_GP, "cpu%d.probe.%08x", cpu, msr);
                 hv_assert_fault(g, VEC_GP, "cpu%d.probe_wr.%08x", cpu, msr);
             } else if (msr == MSR_EOI) {
@@ -691,8 +762,11 @@ int main(int argc, char **argv)
                         test_vapic);
     qtest_add_func("/hyperv/msr/vapic/x2apic", test_vapic_x2apic);
     for (i = 0; i < G_N_ELEMENTS(probe_cases); i++) {
-        g_autofree char *path = g_strdup_printf("/hyperv/msr/unexposed/%s",
-                                                probe_cases[i].name);
+        g_autofree char *path =
+            g_strdup_printf("/hyperv/msr/unexposed/%s/%s",
+                            probe_cases[i].unenforced ? "unenforced"
+                                                      : "enforced",
+                            probe_cases[i].name);
 
         qtest_add_data_func(path, &probe_cases[i], test_msr_probe);
     }

@@ -260,6 +260,7 @@ typedef struct BiMsr {
     uint32_t msr;
     uint64_t set;               /* bits OR-ed into the value read */
     bool partition;             /* partition-wide: CPU 0 only */
+    bool set_only;              /* write @set alone, not OR-ed */
 } BiMsr;
 
 static const BiMsr bi_msrs[] = {
@@ -286,7 +287,8 @@ static const BiMsr bi_msrs[] = {
     { "stimer0_bit20", MSR_STIMER0_CONFIG, HC_BIT(20) },
     { "stimer0_direct", MSR_STIMER0_CONFIG, HC_BIT(12) },
     { "syndbg_control", MSR_SYNDBG_CONTROL, HC_BIT(0) },
-    { "crash_ctl_bit0", MSR_CRASH_CTL, HC_BIT(0), true },
+    /* Alone: with CrashNotify (what reads give) it would be a crash */
+    { "crash_ctl_bit0", MSR_CRASH_CTL, HC_BIT(0), true, .set_only = true },
     { "reenlightenment_bit8", MSR_REENLIGHTENMENT, HC_BIT(8), true },
     { "tsc_emulation_bit1", MSR_TSC_EMULATION_CONTROL, HC_BIT(1), true },
 };
@@ -374,8 +376,8 @@ static void bi_msr(unsigned int cpu, const BiMsr *m)
     if (fault_rd != HV_GUEST_FAULT_NONE) {
         v[0] = BI_FAULTED;
     }
-    fault = wrmsr_safe(m->msr, (fault_rd == HV_GUEST_FAULT_NONE ? v[0] : 0) |
-                       m->set);
+    fault = wrmsr_safe(m->msr, (fault_rd == HV_GUEST_FAULT_NONE &&
+                                !m->set_only ? v[0] : 0) | m->set);
     if (rdmsr_safe(m->msr, &v[1]) != HV_GUEST_FAULT_NONE) {
         v[1] = BI_FAULTED;
     }

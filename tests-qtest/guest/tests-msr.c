@@ -148,6 +148,7 @@ static void hypercall_msr_setup(void)
     hypercall_try(gpa | HV_HYPERCALL_PAGE_ENABLE | (1ull << 2), "rsvd_bit2");
     hypercall_try(gpa | HV_HYPERCALL_PAGE_ENABLE | (1ull << 11),
                   "rsvd_bit11");
+    hypercall_try(0, "rsvd_clear");
     hypercall_try(GPA_IOAPIC | HV_HYPERCALL_PAGE_ENABLE, "ioapic");
     hypercall_try(GPA_ABOVE_RAM | HV_HYPERCALL_PAGE_ENABLE, "above_ram");
     hypercall_try(GPA_BIOS_ROM | HV_HYPERCALL_PAGE_ENABLE, "bios_rom");
@@ -422,9 +423,13 @@ GUEST_TEST(hv_time_msrs,
  *   cpu0.crash.pN                WRMSR CRASH_PARAMS[N] (see the table):
  *                                fault; read back
  *   cpu0.crash.ctl.rsvd          WRMSR CRASH_CTL bit 0: fault
+ *   cpu0.crash.ctl.message       WRMSR CRASH_CTL CrashMessage (62): fault
+ *   cpu0.crash.ctl.nodump        WRMSR CRASH_CTL NoCrashDump (61): fault
+ *   cpu0.crash.ctl.preos         WRMSR CRASH_CTL PreOSId (60:58): fault
  *   cpu0.crash.ctl.zero          WRMSR CRASH_CTL 0: fault
- *   cpu0.crash.notify            WRMSR CRASH_CTL bit 63: fault; read back
- *                                of CRASH_CTL afterwards
+ *   cpu0.crash.notify            WRMSR CRASH_CTL CrashNotify | CrashMessage
+ *                                (63, 62), as Windows writes it: fault;
+ *                                read back of CRASH_CTL afterwards
  */
 static const uint64_t crash_params[5] = {
     0x0123456789abcdefull, 0xfedcba9876543210ull, 0x1ull,
@@ -450,9 +455,16 @@ static void crash_setup(void)
     }
     fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, 1);
     record(fault, 0, NULL, "cpu0.crash.ctl.rsvd");
+    fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, 1ull << 62);
+    record(fault, 0, NULL, "cpu0.crash.ctl.message");
+    fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, 1ull << 61);
+    record(fault, 0, NULL, "cpu0.crash.ctl.nodump");
+    fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, 7ull << 58);
+    record(fault, 0, NULL, "cpu0.crash.ctl.preos");
     fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, 0);
     record(fault, 0, NULL, "cpu0.crash.ctl.zero");
-    fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_NOTIFY);
+    fault = wrmsr_safe(HV_X64_MSR_CRASH_CTL,
+                       HV_CRASH_CTL_NOTIFY | (1ull << 62));
     v = rdmsr_or_faulted(HV_X64_MSR_CRASH_CTL);
     record(fault, 1, &v, "cpu0.crash.notify");
 }
@@ -471,7 +483,8 @@ GUEST_TEST(hv_crash,
  *
  *   cpu0.reset.read              RDMSR: value; fault
  *   cpu0.reset.write2            WRMSR 2 (a reserved bit): fault
- *   cpu0.reset.write_rsvd        WRMSR bit 63 | 1: fault (no reset)
+ *   cpu0.reset.write_rsvd        WRMSR bit 63 | 1: fault (KVM resets on
+ *                                exactly 1 only)
  *   cpu0.reset.write0            WRMSR 0: fault (no reset)
  *   cpu0.reset.hypercall         hypercall page enable: fault
  *   cpu0.reset.boot              which boot reports (2: after one reset)
@@ -732,7 +745,8 @@ static const uint32_t probe_msrs[] = {
     0x40000083, 0x40000084, 0x40000090, 0x4000009f, 0x400000a0,
     0x400000b0, 0x400000b1, 0x400000b7, 0x400000f1, 0x400000ff,
     0x40000100, 0x40000101, 0x40000104, 0x40000105, 0x40000106,
-    0x40000107, 0x40000108,
+    0x40000107, 0x40000108, 0x40000109, 0x40000114, 0x40000118,
+    0x400001f0, 0x400001ff,
 };
 
 static void msr_probe_all_cpu(unsigned int cpu)
@@ -765,6 +779,9 @@ GUEST_TEST(hv_msr_probe,
  *   cpu0.x2apic.enable           WRMSR IA32_APIC_BASE.EXTD: fault
  *   cpu0.x2apic.tpr_msr_write    WRMSR TPR 0x20: fault; x2APIC TPR
  *   cpu0.x2apic.tpr_x2_write     x2APIC TPR := 0x30: RDMSR TPR; fault
+ *   cpu0.x2apic.icr_other        WRMSR ICR: fixed IPI VAPIC_HIGH to x2APIC
+ *                                ID 0x55, which no CPU has: fault; ICR
+ *                                read back (all 64 bits, as KVM)
  *   cpu0.x2apic.icr_self         WRMSR ICR: fixed IPI VAPIC_HIGH to the
  *                                own x2APIC ID: fault; ICR read back,
  *                                x2APIC ID
@@ -806,6 +823,10 @@ static void vapic_x2apic_setup(void)
     wrmsr(MSR_X2APIC_TPR, 0);
 
     irq_disable();
+    fault = wrmsr_safe(HV_X64_MSR_ICR, (0x55ull << 32) | APIC_ICR_ASSERT |
+                       VAPIC_HIGH);
+    v[0] = rdmsr_or_faulted(HV_X64_MSR_ICR);
+    record(fault, 1, v, "cpu0.x2apic.icr_other");
     fault = wrmsr_safe(HV_X64_MSR_ICR, (id << 32) | APIC_ICR_ASSERT |
                        VAPIC_HIGH);
     v[0] = rdmsr_or_faulted(HV_X64_MSR_ICR);
