@@ -4,11 +4,12 @@
  * qemu-hyperv: glue between X86CPU's hv-* properties and the Hyper-V model.
  *
  * With KVM, the kernel implements the enlightenments and hyperv-kvm.c
- * negotiates them.  With any other accelerator QEMU itself is the
- * hypervisor: the guest gets exactly the features QEMU's own backend
- * implements, and everything else it asked for is filtered out with a
- * warning (an error with "enforce"), like any other CPU feature the
- * accelerator lacks.
+ * negotiates them.  With TCG QEMU itself is the hypervisor: the guest gets
+ * exactly the features QEMU's own backend implements.  Other accelerators
+ * (HVF, WHPX, NVMM, qtest) have neither backend, so the guest gets no
+ * Hyper-V interface at all.  Everything the guest cannot get is filtered
+ * out with a warning (an error with "enforce"), like any other CPU feature
+ * the accelerator lacks.
  */
 
 #include "qemu/osdep.h"
@@ -77,6 +78,29 @@ static const char *accel_display_name(void)
     return tcg_enabled() ? "TCG" : current_accel_name();
 }
 
+/*
+ * What QEMU's own backend implements under the current accelerator (not
+ * KVM).  Its MSRs and hypercalls are TCG helpers, so there is nothing
+ * behind the CPUID leaves under any other accelerator.
+ */
+static uint64_t accel_backend_features(void)
+{
+    return tcg_enabled() ? hv_backend_features(HV_BACKEND_TCG) : 0;
+}
+
+/*
+ * Every vCPU filters its own copy of the one -cpu the user gave: warn once
+ * per property, not once per vCPU.
+ */
+static void warn_unsupported_once(const char *prop, bool *warned)
+{
+    if (!*warned) {
+        *warned = true;
+        warn_report("%s doesn't support requested feature: %s",
+                    accel_display_name(), prop);
+    }
+}
+
 bool hyperv_expand_features(X86CPU *cpu, Error **errp)
 {
     HvProblems problems;
@@ -91,9 +115,9 @@ bool hyperv_expand_features(X86CPU *cpu, Error **errp)
         return true;
     }
 
-    /* hv-passthrough: everything QEMU's own backend implements */
+    /* hv-passthrough: everything QEMU's own backend implements here */
     if (cpu->hyperv_passthrough) {
-        cpu->hyperv_features |= hv_backend_features(HV_BACKEND_TCG) &
+        cpu->hyperv_features |= accel_backend_features() &
                                 ~hv_skip_passthrough_features();
         cfg.features = cpu->hyperv_features;
     }
@@ -108,7 +132,10 @@ bool hyperv_expand_features(X86CPU *cpu, Error **errp)
 
 bool hyperv_filter_features(X86CPU *cpu, bool verbose)
 {
+    static bool warned[HYPERV_FEAT_COUNT];
+    static bool warned_spinlocks, warned_passthrough;
     uint64_t dropped;
+    bool filtered;
     int feat;
 
     if (kvm_enabled()) {
@@ -117,18 +144,41 @@ bool hyperv_filter_features(X86CPU *cpu, bool verbose)
     }
 
     cpu->hyperv_features = hv_filter_features(cpu->hyperv_features,
-                                 hv_backend_features(HV_BACKEND_TCG),
-                                 &dropped);
+                                              accel_backend_features(),
+                                              &dropped);
     cpu->hyperv_filtered_features |= dropped;
+    filtered = dropped != 0;
     if (verbose) {
         for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
             if (dropped & HV_FEAT_BIT(feat)) {
-                warn_report("%s doesn't support requested feature: %s",
-                            accel_display_name(), hv_features[feat].prop);
+                warn_unsupported_once(hv_features[feat].prop, &warned[feat]);
             }
         }
     }
-    return dropped != 0;
+    if (tcg_enabled()) {
+        return filtered;
+    }
+
+    /*
+     * No backend: either of these alone would still turn the Hyper-V
+     * leaves on (hv_config_enabled()), i.e. show the guest a hypervisor
+     * with nothing behind it.
+     */
+    if (cpu->hyperv_spinlock_attempts != HYPERV_SPINLOCK_NEVER_NOTIFY) {
+        cpu->hyperv_spinlock_attempts = HYPERV_SPINLOCK_NEVER_NOTIFY;
+        if (verbose) {
+            warn_unsupported_once("hv-spinlocks", &warned_spinlocks);
+        }
+        filtered = true;
+    }
+    if (cpu->hyperv_passthrough) {
+        cpu->hyperv_passthrough = false;
+        if (verbose) {
+            warn_unsupported_once("hv-passthrough", &warned_passthrough);
+        }
+        filtered = true;
+    }
+    return filtered;
 }
 
 bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,

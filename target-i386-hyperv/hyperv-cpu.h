@@ -31,15 +31,18 @@ bool hyperv_expand_features(X86CPU *cpu, Error **errp);
 /*
  * Feature filtering (x86_cpu_filter_features): drop what the accelerator
  * cannot provide, with QEMU's "TCG doesn't support requested feature"
- * warning when @verbose.  Returns true if anything was dropped; the
- * dropped features are in X86CPU::hyperv_filtered_features.
+ * warning (once per property) when @verbose.  Under an accelerator with
+ * no Hyper-V backend (neither KVM nor TCG) that is everything, including
+ * hv-spinlocks and hv-passthrough.  Returns true if anything was dropped;
+ * the dropped features are in X86CPU::hyperv_filtered_features.
  */
 bool hyperv_filter_features(X86CPU *cpu, bool verbose);
 
 /*
- * CPUID for the guest when QEMU answers CPUID itself (TCG): fills the
- * registers and returns true for the Hyper-V leaves and the relocated
- * "TCGTCGTCGTCG" leaf 0x40000100; returns false for anything else.
+ * CPUID for the guest when QEMU implements Hyper-V itself (TCG only; the
+ * caller checks): fills the registers and returns true for the Hyper-V
+ * leaves and the relocated "TCGTCGTCGTCG" leaf 0x40000100; returns false
+ * for anything else.
  */
 bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,
                   uint32_t *ecx, uint32_t *edx);

@@ -7,10 +7,19 @@
  * The guest payload runs "cpuid-dump" on every vCPU: it executes CPUID for
  * 0x40000000-0x4000000A, 0x40000080-0x40000082 and 0x40000100-0x40000101
  * and records eax..edx as "cpuN.cpuid.LLLLLLLL".
+ *
+ * Under an accelerator without a Hyper-V backend (HVF, WHPX, NVMM; here
+ * "-accel qtest" stands in for them) no guest code runs, so those tests
+ * read what the leaves are built from instead: see test_no_backend().
  */
 
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
+#include "qobject/qbool.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
+#include "qobject/qstring.h"
 #include "hv-harness.h"
 
 /* TLFS bits the tests look for (values from the TLFS, not from QEMU) */
@@ -406,6 +415,206 @@ static void test_kvm_without_hyperv(void)
                             "Hyper-V emulation (KVM_CAP_HYPERV missing"));
 }
 
+/*
+ * Accelerators with no Hyper-V backend: neither KVM nor QEMU's own (TCG)
+ * implements the MSRs and hypercalls there, so advertising them would
+ * promise the guest an interface with nothing behind it.  The warnings
+ * name the accelerator as QEMU does (current_accel_name()): "QTest".
+ */
+#define NO_BACKEND_ARGS "-accel qtest -machine q35 -nodefaults -display none -S"
+
+/* A failure that lets the other checks of the test run and report too */
+#define soft_fail(...) do {                                 \
+        g_test_message(__VA_ARGS__);                        \
+        g_test_fail();                                      \
+    } while (0)
+
+/* How many times @needle occurs in @haystack */
+static int count_substr(const char *haystack, const char *needle)
+{
+    const char *p = haystack;
+    int n = 0;
+
+    while ((p = strstr(p, needle))) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
+/* "warning: @accel doesn't support requested feature: @prop" once in @out */
+static void assert_warned_once(const char *out, const char *accel,
+                               const char *prop)
+{
+    g_autofree char *line =
+        g_strdup_printf("warning: %s doesn't support requested feature: "
+                        "%s\n", accel, prop);
+    int n = count_substr(out, line);
+
+    if (n != 1) {
+        soft_fail("expected \"%.*s\" once, got it %d times; QEMU said:\n%s",
+                  (int)strlen(line) - 1, line, n, out);
+    }
+}
+
+static QObject *qom_get(QTestState *qts, const char *path, const char *prop)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': %s, 'property': %s } }", path, prop);
+    QObject *ret;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    ret = qobject_ref(qdict_get(rsp, "return"));
+    qobject_unref(rsp);
+    return ret;
+}
+
+/*
+ * What the guest's CPUID would show, read from the host side, as no guest
+ * code runs under qtest.  cpu_x86_cpuid() builds the Hyper-V leaves on
+ * every CPUID from the vCPU's hv-* properties and nothing else, and
+ * answers none when those ask for no Hyper-V; so after realize the
+ * properties must say "no Hyper-V" on every vCPU.  query-hyperv, which
+ * lists the features each vCPU ended up with and what implements them,
+ * must agree.
+ */
+static void assert_no_hyperv_visible(QTestState *qts, int smp)
+{
+    static const char *const bools[] = {
+        "hv-relaxed", "hv-vpindex", "hv-passthrough",
+    };
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-cpus-fast' }");
+    QListEntry *e;
+    QDict *info;
+    int n = 0, i;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(rsp, "return"), e) {
+        const char *path = qdict_get_str(qobject_to(QDict, e->value),
+                                         "qom-path");
+        QObject *v;
+
+        for (i = 0; i < G_N_ELEMENTS(bools); i++) {
+            v = qom_get(qts, path, bools[i]);
+            if (qbool_get_bool(qobject_to(QBool, v))) {
+                soft_fail("%s: %s is still on", path, bools[i]);
+            }
+            qobject_unref(v);
+        }
+        /* 0xffffffff: "never notify", i.e. no hv-spinlocks */
+        v = qom_get(qts, path, "hv-spinlocks");
+        if (qnum_get_uint(qobject_to(QNum, v)) != 0xffffffff) {
+            soft_fail("%s: hv-spinlocks is still 0x%" PRIx64, path,
+                      qnum_get_uint(qobject_to(QNum, v)));
+        }
+        qobject_unref(v);
+        n++;
+    }
+    g_assert_cmpint(n, ==, smp);
+    qobject_unref(rsp);
+
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-hyperv' }");
+    info = qdict_get_qdict(rsp, "return");
+    if (qdict_get_bool(info, "enabled")) {
+        soft_fail("query-hyperv: enabled");
+    }
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(info, "vcpus"), e) {
+        QDict *vcpu = qobject_to(QDict, e->value);
+        QList *features = qdict_get_qlist(vcpu, "features");
+        QListEntry *f;
+
+        if (strcmp(qdict_get_str(vcpu, "backend"), "none")) {
+            soft_fail("query-hyperv: vCPU %" PRId64 " backend %s",
+                      qdict_get_int(vcpu, "cpu-index"),
+                      qdict_get_str(vcpu, "backend"));
+        }
+        QLIST_FOREACH_ENTRY(features, f) {
+            soft_fail("query-hyperv: vCPU %" PRId64 " still has %s",
+                      qdict_get_int(vcpu, "cpu-index"),
+                      qstring_get_str(qobject_to(QString, f->value)));
+        }
+    }
+    qobject_unref(rsp);
+}
+
+typedef struct NoBackendCase {
+    const char *name;
+    const char *cpu;
+    const char *const warned[4];        /* NULL-terminated */
+} NoBackendCase;
+
+static const NoBackendCase no_backend_cases[] = {
+    { "features", "qemu64,hv-relaxed,hv-vpindex",
+      { "hv-relaxed", "hv-vpindex" } },
+    /* hv-spinlocks alone turns the interface on, so it is filtered too */
+    { "spinlocks", "qemu64,hv-spinlocks=0x1fff", { "hv-spinlocks" } },
+    /* "everything this accelerator implements" is nothing */
+    { "passthrough", "qemu64,hv-passthrough", { "hv-passthrough" } },
+};
+
+static void test_no_backend(const void *opaque)
+{
+    const NoBackendCase *c = opaque;
+    g_autofree char *args = g_strdup_printf(NO_BACKEND_ARGS " -smp 2 -cpu %s",
+                                            c->cpu);
+    g_autofree char *output = NULL;
+    g_autofree char *bindir = g_path_get_dirname(g_getenv("QTEST_QEMU_BINARY"));
+    QTestState *qts;
+    int i;
+
+    /* It starts; one warning per filtered property, not one per vCPU */
+    if (hv_qemu_try_start(args, &output) != 0) {
+        soft_fail("QEMU refused %s:\n%s", args, output);
+    }
+    for (i = 0; c->warned[i]; i++) {
+        assert_warned_once(output, "QTest", c->warned[i]);
+    }
+
+    /*
+     * libqtest adds -accel qtest itself; the machine still needs a BIOS.
+     * check=off: filtering must not depend on the warnings being on.
+     */
+    qts = qtest_initf("-machine q35 -nodefaults -smp 2 -cpu %s,check=off "
+                      "-L %s/pc-bios -L /usr/share/seabios", c->cpu, bindir);
+    assert_no_hyperv_visible(qts, 2);
+    qtest_quit(qts);
+}
+
+static void test_no_backend_quiet(void)
+{
+    g_autofree char *output = NULL;
+
+    /* Nothing asked for, nothing to warn about */
+    g_assert_cmpint(hv_qemu_try_start(NO_BACKEND_ARGS " -cpu qemu64",
+                                      &output), ==, 0);
+    g_assert_null(strstr(output, "doesn't support"));
+}
+
+static void test_no_backend_enforce(void)
+{
+    g_autofree char *output = NULL;
+
+    if (hv_qemu_try_start(NO_BACKEND_ARGS " -cpu qemu64,hv-relaxed,"
+                          "hv-vpindex,enforce", &output) == 0) {
+        soft_fail("QEMU started with enforce; it said:\n%s", output);
+    }
+    assert_warned_once(output, "QTest", "hv-relaxed");
+    assert_warned_once(output, "QTest", "hv-vpindex");
+    if (!strstr(output, "QTest doesn't support requested features")) {
+        soft_fail("no \"QTest doesn't support requested features\" error; "
+                  "QEMU said:\n%s", output);
+    }
+}
+
+static void test_tcg_warning_once(void)
+{
+    g_autofree char *output = NULL;
+
+    /* Every vCPU filters, but the user asked once */
+    g_assert_cmpint(hv_qemu_try_cpu("qemu64,hv-vapic,hv-evmcs", "-smp 4",
+                                    &output), ==, 0);
+    assert_warned_once(output, "TCG", "hv-evmcs");
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -439,6 +648,17 @@ int main(int argc, char **argv)
         qtest_add_data_func(path, vmx_features[i], test_vmx_feature_filtered);
         qtest_add_data_func(path2, vmx_features[i], test_vmx_feature_enforce);
     }
+    qtest_add_func("/hyperv/cpuid/tcg-warning-once", test_tcg_warning_once);
+    for (i = 0; i < G_N_ELEMENTS(no_backend_cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/hyperv/cpuid/no-backend/%s",
+                            no_backend_cases[i].name);
+
+        qtest_add_data_func(path, &no_backend_cases[i], test_no_backend);
+    }
+    qtest_add_func("/hyperv/cpuid/no-backend/quiet", test_no_backend_quiet);
+    qtest_add_func("/hyperv/cpuid/no-backend/enforce",
+                   test_no_backend_enforce);
     qtest_add_func("/hyperv/kvm/no-hyperv-errors", test_kvm_without_hyperv);
 
     return g_test_run();
