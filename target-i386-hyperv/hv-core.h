@@ -205,8 +205,13 @@ typedef struct HvOps {
                       uint64_t len);
     /* A monotonic nanosecond clock that stops while the VM is stopped */
     int64_t (*clock_ns)(void *opaque);
-    /* This VP's TSC as the guest's RDTSC would return it now */
-    uint64_t (*guest_tsc)(void *opaque, HvVp *vp);
+    /*
+     * The partition's TSC, as the guest's RDTSC would return it now on
+     * VP 0.  The reference time is partition-wide: KVM computes it from
+     * vCPU 0's TSC for every VP, so a VP that moved its own TSC (WRMSR
+     * IA32_TSC, TSC_ADJUST) does not move TIME_REF_COUNT.
+     */
+    uint64_t (*partition_tsc)(void *opaque);
     /* Guest TSC and local APIC timer frequencies, Hz (0: unknown) */
     uint64_t tsc_hz;
     /*
@@ -378,14 +383,14 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
                          uint32_t msr, uint64_t val);
 
 /* The partition reference time (HV_X64_MSR_TIME_REF_COUNT), 100 ns */
-uint64_t hv_ref_time(HvPartition *part, HvVp *vp, const HvOps *ops);
+uint64_t hv_ref_time(HvPartition *part, const HvOps *ops);
 
 /*
  * Recompute and rewrite the reference TSC page (after enable, migration,
  * or a change of the TSC frequency).  While the page cannot be trusted
  * its sequence is 0, which tells the guest to use the MSR.
  */
-void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops);
+void hv_tsc_page_update(HvPartition *part, const HvOps *ops);
 
 /*
  * The TSC frequency the guest sees is about to change (e.g. the

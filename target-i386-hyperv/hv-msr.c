@@ -145,15 +145,15 @@ static uint64_t tsc_page_time(uint64_t tsc, uint64_t scale, int64_t offset)
            (uint64_t)offset;
 }
 
-static uint64_t guest_tsc(const HvOps *ops, HvVp *vp)
+static uint64_t partition_tsc(const HvOps *ops)
 {
-    return ops->guest_tsc ? ops->guest_tsc(ops->opaque, vp) : 0;
+    return ops->partition_tsc ? ops->partition_tsc(ops->opaque) : 0;
 }
 
-uint64_t hv_ref_time(HvPartition *part, HvVp *vp, const HvOps *ops)
+uint64_t hv_ref_time(HvPartition *part, const HvOps *ops)
 {
     if (tsc_page_valid(part)) {
-        return tsc_page_time(guest_tsc(ops, vp), part->tsc_scale,
+        return tsc_page_time(partition_tsc(ops), part->tsc_scale,
                              part->tsc_offset);
     }
     return clock_ref_time(part, ops);
@@ -175,7 +175,7 @@ static uint32_t next_tsc_sequence(const HvPartition *part)
     return seq;
 }
 
-void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops)
+void hv_tsc_page_update(HvPartition *part, const HvOps *ops)
 {
     static const uint8_t zero_seq[4];
     uint64_t gpa = part->reference_tsc & HV_PAGE_MASK;
@@ -199,7 +199,7 @@ void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops)
      * One TSC reading for both the current time and the new offset, so
      * the new parameters continue the old time exactly.
      */
-    tsc = guest_tsc(ops, vp);
+    tsc = partition_tsc(ops);
     now = was_valid ? tsc_page_time(tsc, part->tsc_scale, part->tsc_offset)
                     : clock_ref_time(part, ops);
 
@@ -218,7 +218,7 @@ void hv_tsc_page_update(HvPartition *part, HvVp *vp, const HvOps *ops)
      * it must be below 1.0, i.e. the TSC faster than 10 MHz.  An unknown
      * frequency (0) leaves the page at sequence 0.
      */
-    if (!ops->guest_tsc || ops->tsc_hz <= REF_TIME_HZ) {
+    if (!ops->partition_tsc || ops->tsc_hz <= REF_TIME_HZ) {
         goto invalid;
     }
     scale = (uint64_t)(((unsigned __int128)REF_TIME_HZ << 64) / ops->tsc_hz);
@@ -249,12 +249,12 @@ invalid:
 }
 
 /* The guest enables, moves or disables the TSC page */
-static HvMsrResult write_reference_tsc(HvPartition *part, HvVp *vp,
-                                       const HvOps *ops, uint64_t val)
+static HvMsrResult write_reference_tsc(HvPartition *part, const HvOps *ops,
+                                       uint64_t val)
 {
     if (!(val & HV_REFERENCE_TSC_ENABLE)) {
         if (tsc_page_valid(part)) {
-            uint64_t now = hv_ref_time(part, vp, ops);
+            uint64_t now = hv_ref_time(part, ops);
 
             part->tsc_sequence = 0;
             clock_anchor(part, ops, now);
@@ -267,7 +267,7 @@ static HvMsrResult write_reference_tsc(HvPartition *part, HvVp *vp,
      * from the clock; while enabled it starts from the old parameters.
      */
     part->reference_tsc = val;
-    hv_tsc_page_update(part, vp, ops);
+    hv_tsc_page_update(part, ops);
     return HV_MSR_OK;
 }
 
@@ -344,7 +344,7 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
         *val = ops->vp_runtime ? ops->vp_runtime(ops->opaque, vp) : 0;
         break;
     case HV_X64_MSR_TIME_REF_COUNT:
-        *val = hv_ref_time(part, vp, ops);
+        *val = hv_ref_time(part, ops);
         break;
     case HV_X64_MSR_REFERENCE_TSC:
         *val = part->reference_tsc;
@@ -443,7 +443,7 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_HYPERCALL:
         return write_hypercall(part, ops, val);
     case HV_X64_MSR_REFERENCE_TSC:
-        return write_reference_tsc(part, vp, ops, val);
+        return write_reference_tsc(part, ops, val);
     case HV_X64_MSR_RESET:
         if (val == RESET_REQUEST && ops->reset) {
             ops->reset(ops->opaque);
@@ -507,7 +507,7 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
             if (ops->tsc_emulation_done) {
                 ops->tsc_emulation_done(ops->opaque);
             }
-            hv_tsc_page_update(part, vp, ops);
+            hv_tsc_page_update(part, ops);
             return HV_MSR_OK;
         }
         part->tsc_emulation_status = val;

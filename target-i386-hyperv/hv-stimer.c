@@ -80,7 +80,7 @@ static void stimer_start(HvPartition *part, HvVp *vp, const HvOps *ops,
     uint64_t count = vp->stimer_count[i];
 
     if (vp->stimer_config[i] & HV_STIMER_PERIODIC) {
-        arm(vp, ops, i, add_sat(hv_ref_time(part, vp, ops), count));
+        arm(vp, ops, i, add_sat(hv_ref_time(part, ops), count));
     } else {
         arm(vp, ops, i, count);
     }
@@ -239,7 +239,7 @@ static void stimer_fire(HvPartition *part, HvVp *vp, const HvOps *ops,
                         unsigned i)
 {
     uint64_t config = vp->stimer_config[i];
-    uint64_t now = hv_ref_time(part, vp, ops);
+    uint64_t now = hv_ref_time(part, ops);
 
     if (config & HV_STIMER_DIRECT) {
         /*
@@ -279,7 +279,7 @@ void hv_stimer_expired(HvPartition *part, HvVp *vp, const HvOps *ops,
      * TLFS: "a timer expiration signal will never be delivered before the
      * expiration time".  The glue's clock may round: wait some more.
      */
-    if (hv_ref_time(part, vp, ops) < vp->stimer_exp_time[index]) {
+    if (hv_ref_time(part, ops) < vp->stimer_exp_time[index]) {
         arm(vp, ops, index, vp->stimer_exp_time[index]);
         return;
     }
@@ -292,7 +292,7 @@ void hv_stimer_expired(HvPartition *part, HvVp *vp, const HvOps *ops,
 static void stimer_retry(HvPartition *part, HvVp *vp, const HvOps *ops,
                          unsigned i)
 {
-    uint64_t now = hv_ref_time(part, vp, ops);
+    uint64_t now = hv_ref_time(part, ops);
 
     if (stimer_send_msg(part, vp, ops, i, now)) {
         vp->stimer_msg_pending &= ~bit(i);

@@ -314,7 +314,7 @@ static int64_t fake_clock_ns(void *opaque)
     return fz.clock_ns;
 }
 
-static uint64_t fake_guest_tsc(void *opaque, HvVp *vp)
+static uint64_t fake_partition_tsc(void *opaque)
 {
     unsigned __int128 ticks = (unsigned __int128)(fz.clock_ns -
                                                   fz.tsc_clock_base) *
@@ -326,7 +326,7 @@ static uint64_t fake_guest_tsc(void *opaque, HvVp *vp)
 /* The guest TSC continues from where it is at another rate */
 static void set_tsc_hz(uint64_t hz)
 {
-    fz.tsc_base = fake_guest_tsc(NULL, NULL);
+    fz.tsc_base = fake_partition_tsc(NULL);
     fz.tsc_clock_base = fz.clock_ns;
     fz.ops.tsc_hz = hz;
 }
@@ -688,7 +688,7 @@ static void check_ref_time(const char *when)
     unsigned i;
 
     for (i = 0; i < fz.n_vps; i++) {
-        uint64_t t = hv_ref_time(&fz.part, &fz.vp[i], &fz.ops);
+        uint64_t t = hv_ref_time(&fz.part, &fz.ops);
 
         if (t < fz.last_ref) {
             FAIL("reference time went back from %" PRIu64 " to %" PRIu64
@@ -1142,7 +1142,7 @@ static void op_mem_write(Input *in)
 
 static uint64_t ref_now(void)
 {
-    return hv_ref_time(&fz.part, &fz.vp[0], &fz.ops);
+    return hv_ref_time(&fz.part, &fz.ops);
 }
 
 /* Fire host timer (@n, @i) as the glue does; checks the TLFS rule */
@@ -1310,7 +1310,7 @@ static void op_post_load(Input *in)
         fz.part.tsc_offset = (int64_t)(in_u64(in) >> 2);
         fz.part.tsc_last_sequence = in_u32(in);
         fz.last_ref = 0;
-        hv_tsc_page_update(&fz.part, vp, &fz.ops);
+        hv_tsc_page_update(&fz.part, &fz.ops);
     }
     if (mask & 0x1f) {
         fz.vp_loaded[n] = true;
@@ -1400,16 +1400,20 @@ static void op_tsc_freq(Input *in)
     } else {
         set_tsc_hz(hz);
     }
-    hv_tsc_page_update(&fz.part, vp, &fz.ops);
+    hv_tsc_page_update(&fz.part, &fz.ops);
     check_tsc_page();
 }
 
 static void op_tsc_page_update(Input *in)
 {
     unsigned n;
-    HvVp *vp = in_vp(in, &n);
 
-    hv_tsc_page_update(&fz.part, vp, &fz.ops);
+    /*
+     * The page is partition-wide; the VP byte stays in the input format
+     * so that the corpus keeps its meaning
+     */
+    in_vp(in, &n);
+    hv_tsc_page_update(&fz.part, &fz.ops);
     check_tsc_page();
 }
 
@@ -1470,7 +1474,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
         .read_gpa = fake_read_gpa,
         .write_gpa = fake_write_gpa,
         .clock_ns = fake_clock_ns,
-        .guest_tsc = fake_guest_tsc,
+        .partition_tsc = fake_partition_tsc,
         .tsc_hz = tsc_hz_list[in_u8(&in) % N_TSC_HZ],
         .apic_hz = 200000000,
         .vp_runtime = fake_vp_runtime,

@@ -370,6 +370,45 @@ enum {
     PAUSE_DONE = 3,
 };
 
+/*
+ * TIME_REF_COUNT is the partition's: a VP that moved its own TSC 2^40
+ * ticks (minutes at any TSC rate) reads the same time as the others
+ * (KVM's get_time_ref_counter() uses vCPU 0's TSC for all)
+ */
+static void test_ref_partition(void)
+{
+    g_autoptr(HvGuest) g = hv_guest_start(TIME_CPU, 2, "time-ref-partition",
+                                          NULL);
+    uint64_t after[2];
+    int cpu;
+
+    hv_assert_guest_passed(g);
+    hv_assert_no_fault(g, "ref_part.enable");
+    hv_assert_value(g, 1, HV_GUEST_FAULT_NONE, "cpu1.ref_part.after");
+    for (cpu = 0; cpu < 2; cpu++) {
+        const HvGuestRecord *b = hv_assert_record(g, "cpu%d.ref_part.before",
+                                                  cpu);
+        const HvGuestRecord *a = hv_assert_record(g, "cpu%d.ref_part.after",
+                                                  cpu);
+
+        if (!a || !b) {
+            return;
+        }
+        after[cpu] = a->values[0];
+        /* At most a second of TCG between the two reads, never minutes */
+        if (a->values[0] < b->values[0] ||
+            a->values[0] - b->values[0] > 10000000) {
+            hv_fail(g, "cpu%d: TIME_REF_COUNT went from %" PRIu64 " to %"
+                    PRIu64 " across CPU 1's WRMSR IA32_TSC", cpu,
+                    b->values[0], a->values[0]);
+        }
+    }
+    if (after[0] > after[1] + 10000000 || after[1] > after[0] + 10000000) {
+        hv_fail(g, "TIME_REF_COUNT differs by more than 1 s between the "
+                "VPs: %" PRIu64 " vs %" PRIu64, after[0], after[1]);
+    }
+}
+
 static void test_pause(void)
 {
     HvGuestOptions opts = {
@@ -460,6 +499,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/hyperv/time/consistency", test_consistency);
+    qtest_add_func("/hyperv/time/ref-count-partition-wide",
+                   test_ref_partition);
     for (i = 0; i < G_N_ELEMENTS(params_cases); i++) {
         g_autofree char *path =
             g_strdup_printf("/hyperv/time/tsc-page-params/%s",

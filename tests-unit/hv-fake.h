@@ -172,8 +172,7 @@ static inline int64_t fake_clock_ns(void *opaque)
     return ((Fake *)opaque)->clock_ns;
 }
 
-static inline uint64_t fake_guest_tsc(void *opaque,
-                                      HvVp *vp G_GNUC_UNUSED)
+static inline uint64_t fake_partition_tsc(void *opaque)
 {
     return ((Fake *)opaque)->tsc;
 }
@@ -373,7 +372,7 @@ static inline Fake *fake_new(uint64_t features, uint32_t n_vps)
         .read_gpa = fake_read_gpa,
         .write_gpa = fake_write_gpa,
         .clock_ns = fake_clock_ns,
-        .guest_tsc = fake_guest_tsc,
+        .partition_tsc = fake_partition_tsc,
         .tsc_hz = 2500000000ull,
         .apic_hz = 200000000ull,
         .vp_runtime = fake_vp_runtime,
@@ -463,7 +462,7 @@ static inline void fake_put32(Fake *f, uint64_t gpa, uint32_t v)
  */
 static inline uint64_t fake_ref_time(Fake *f)
 {
-    return hv_ref_time(&f->part, &f->vp[0], &f->ops);
+    return hv_ref_time(&f->part, &f->ops);
 }
 
 static inline void fake_set_ref_time(Fake *f, uint64_t t)

@@ -422,7 +422,7 @@ static void test_time_ref_count_clock(void)
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 0);
     f->clock_ns += 1000;
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 10);
-    g_assert_cmpuint(hv_ref_time(&f->part, &f->vp[0], &f->ops), ==, 10);
+    g_assert_cmpuint(hv_ref_time(&f->part, &f->ops), ==, 10);
     fake_free(f);
 }
 
@@ -796,7 +796,7 @@ static void test_tsc_page_monotonic(void)
 
     /* A new TSC rate: new scale, same time */
     f->ops.tsc_hz = 3000000000ull;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     check_hex64("TscScale", fake_get64(f, TSC_PAGE + 8),
                 0x00da740da740da74ull);
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 20000);
@@ -826,7 +826,7 @@ static void test_tsc_page_monotonic(void)
     t = rd_ok(f, 0x40000020);
     g_assert_cmpuint(t, >=, before + 1000);
     f->ops.tsc_hz = 0;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(fake_get32(f, TSC_PAGE), ==, 0);
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, t);
     f->clock_ns += 1000;
@@ -888,7 +888,7 @@ static void test_tsc_page_sequence(void)
     g_assert_cmpuint(f->part.tsc_sequence, ==, s1);
 
     fake_clear_log(f);
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     check_update_protocol(f, TSC_PAGE);
     s2 = fake_get32(f, TSC_PAGE);
     g_assert_cmpuint(s2, !=, 0);
@@ -903,18 +903,18 @@ static void test_tsc_page_sequence(void)
     g_assert_cmpuint(s3, !=, s2);
 
     f->ops.tsc_hz = 0;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(fake_get32(f, TSC_PAGE), ==, 0);
     f->ops.tsc_hz = 2500000000ull;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(fake_get32(f, TSC_PAGE), !=, 0);
     g_assert_cmpuint(fake_get32(f, TSC_PAGE), !=, s3);
 
     /* Wrap: 0xFFFFFFFF (invalid) and 0 are skipped */
     f->part.tsc_sequence = 0xfffffffd;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmphex(fake_get32(f, TSC_PAGE), ==, 0xfffffffe);
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmphex(fake_get32(f, TSC_PAGE), ==, 1);
     fake_free(f);
 }
@@ -948,7 +948,7 @@ static void test_tsc_page_invalid(void)
     /* 10 MHz and below: the scale would not fit in 64 bits */
     memset(f->ram + TSC_PAGE, 0xaa, 24);
     f->ops.tsc_hz = 10000000;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(fake_get32(f, TSC_PAGE), ==, 0);
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 2001);
 
@@ -964,7 +964,7 @@ static void test_tsc_page_invalid(void)
     /* Disabled: hv_tsc_page_update() does nothing */
     g_assert_cmpint(wr(f, 0x40000021, TSC_PAGE), ==, HV_MSR_OK);
     fake_clear_log(f);
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(f->n_writes, ==, 0);
     fake_free(f);
 }
@@ -986,7 +986,7 @@ static void test_tsc_page_post_load_disabled(void)
     f->part.tsc_sequence = 7;
     f->part.tsc_scale = 1ull << 62;
     f->part.tsc_offset = 99;
-    hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+    hv_tsc_page_update(&f->part, &f->ops);
     g_assert_cmpuint(f->part.tsc_sequence, ==, 0);
     g_assert_cmpuint(rd_ok(f, 0x40000020), ==, 10000);
 
@@ -1098,12 +1098,12 @@ static void test_random_access(void)
         }
         if ((a >> 40) % 64 == 0) {
             f->ops.tsc_hz = freqs[(a >> 48) % ARRAY_LEN(freqs)];
-            hv_tsc_page_update(&f->part, &f->vp[0], &f->ops);
+            hv_tsc_page_update(&f->part, &f->ops);
         }
         f->clock_ns += (a >> 50) & 0xffff;
         f->tsc += (b >> 44) & 0xfffff;
         /* Synthetic timers that fell due fire (without moving the time) */
-        fake_run_until(f, hv_ref_time(&f->part, &f->vp[0], &f->ops), NULL,
+        fake_run_until(f, hv_ref_time(&f->part, &f->ops), NULL,
                        NULL);
 
         vp = &f->vp[a >> 62];
@@ -1146,7 +1146,7 @@ static void test_random_access(void)
                             <=, 0x1000);
         }
 
-        now = hv_ref_time(&f->part, &f->vp[0], &f->ops);
+        now = hv_ref_time(&f->part, &f->ops);
         if (now < last) {
             g_test_fail_printf("reference time went back from %" PRIu64
                                " to %" PRIu64 " (MSR 0x%x)", last, now,

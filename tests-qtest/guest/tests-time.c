@@ -456,3 +456,48 @@ GUEST_TEST(time_pause,
     .setup = pause_setup,
     .cpu_fn = pause_cpu,
 );
+
+/*
+ * time-ref-partition (2 CPUs): the reference time is partition-wide.
+ * With the TSC page enabled, CPU 1 moves its own TSC 2^40 ticks ahead
+ * (WRMSR IA32_TSC, as a guest that resynchronizes TSCs may do); KVM
+ * computes TIME_REF_COUNT from vCPU 0's TSC for every vCPU, so neither
+ * CPU's TIME_REF_COUNT jumps.
+ *
+ *   cpuN.ref_part.before     TIME_REF_COUNT before CPU 1's WRMSR
+ *   cpuN.ref_part.after      TIME_REF_COUNT after it; fault of CPU 1's
+ *                            WRMSR IA32_TSC (CPU 1 only)
+ */
+#define MSR_IA32_TSC    0x10
+
+static HvTscPage *ref_part_page;
+
+static void ref_part_setup(void)
+{
+    ref_part_page = alloc_pages(1);
+    record(tsc_page_enable(ref_part_page), 0, NULL, "ref_part.enable");
+}
+
+static void ref_part_cpu(unsigned int cpu)
+{
+    uint64_t v[2];
+
+    smp_barrier();
+    v[0] = ref_time_msr();
+    record(HV_GUEST_FAULT_NONE, 1, v, "cpu%u.ref_part.before", cpu);
+    smp_barrier();
+    v[1] = HV_GUEST_FAULT_NONE;
+    if (cpu == 1) {
+        v[1] = wrmsr_safe(MSR_IA32_TSC, rdtsc() + (1ull << 40));
+    }
+    smp_barrier();
+    v[0] = ref_time_msr();
+    record(HV_GUEST_FAULT_NONE, 2, v, "cpu%u.ref_part.after", cpu);
+}
+
+GUEST_TEST(time_ref_partition,
+    .name = "time-ref-partition",
+    .description = "TIME_REF_COUNT does not follow a VP's own TSC",
+    .setup = ref_part_setup,
+    .cpu_fn = ref_part_cpu,
+);
