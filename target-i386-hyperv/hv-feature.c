@@ -425,7 +425,7 @@ void hv_config_init_defaults(HvConfig *cfg)
     hv_config_set_vendor(cfg, "Microsoft Hv");
     /* 'Hv#1' interface identification */
     cfg->interface_id[0] = HV_INTERFACE_SIGNATURE;
-    /* Windows Server 2008 R2 identity, as QEMU has always reported */
+    /* Build 14393 (Windows Server 2016) 10.0, as QEMU and KVM report */
     cfg->ver_build = 0x3839;
     cfg->ver_major = 0x000A;
     cfg->ver_minor = 0x0000;

@@ -106,7 +106,7 @@ static void test_minimal(void)
     static const LeafExpect expect[] = {
         { 0x40000000, { 0x40000005, MS_HV_EBX, MS_HV_ECX, MS_HV_EDX } },
         { 0x40000001, { 0x31237648, 0, 0, 0 } },            /* "Hv#1" */
-        { 0x40000002, { 0x3839, 0x000a0000, 0, 0 } },       /* WS2008R2 */
+        { 0x40000002, { 0x3839, 0x000a0000, 0, 0 } },       /* 14393: WS2016 */
         /* The hypercall MSR is the base of every Hyper-V interface */
         { 0x40000003, { FEAT_EAX_HYPERCALL, 0, 0, FEAT_EDX_CPU_DYN_PART } },
         { 0x40000004, { INFO_EAX_RELAXED_TIMING, 0xffffffff, 0, 0 } },

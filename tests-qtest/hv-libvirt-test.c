@@ -30,7 +30,7 @@
 
 /* The leaves every Hyper-V guest sees (see hv-cpuid-test.c) */
 #define HV_INTERFACE_HV1        0x31237648          /* "Hv#1" */
-#define HV_VERSION_EAX_DEFAULT  0x3839              /* WS 2008 R2 build */
+#define HV_VERSION_EAX_DEFAULT  0x3839              /* build 14393: WS 2016 */
 #define HV_VERSION_EBX_DEFAULT  0x000a0000          /* 10.0 */
 #define HV_LIMITS_MAX_VPS       0xffffffff          /* x-hv-max-vps default */
 #define HV_LIMITS_MAX_LPS       64

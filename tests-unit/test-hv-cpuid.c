@@ -43,7 +43,7 @@
 #define LEAF_VENDOR_MS(max) \
     { 0x40000000, (max), 0x7263694d, 0x666f736f, 0x76482074 }
 #define LEAF_INTERFACE      { 0x40000001, 0x31237648, 0, 0, 0 }
-/* Windows Server 2008 R2 identity: build 0x3839, version 10.0 */
+/* Build 0x3839 = 14393 (Windows Server 2016), version 10.0, as KVM */
 #define LEAF_VERSION        { 0x40000002, 0x00003839, 0x000a0000, 0, 0 }
 /* hv-spinlocks default: never notify */
 #define LEAF_ENLIGHT(eax)   { 0x40000004, (eax), 0xffffffff, 0, 0 }
