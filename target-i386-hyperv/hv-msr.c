@@ -316,6 +316,17 @@ static HvMsrResult write_vp_assist(HvVp *vp, const HvOps *ops, uint64_t val)
     return HV_MSR_OK;
 }
 
+/*
+ * Without hv-enforce-cpuid KVM reads the synthetic timer MSRs even
+ * without an active SynIC (stimer_get_config() and stimer_get_count()
+ * check nothing); only writes need the SynIC.
+ */
+static bool stimer_read_unenforced(const HvPartition *part, uint32_t msr)
+{
+    return !part->enforce_cpuid && msr >= HV_X64_MSR_STIMER0_CONFIG &&
+           msr <= HV_X64_MSR_STIMER3_COUNT;
+}
+
 HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
                         uint32_t msr, uint64_t *val)
 {
@@ -323,7 +334,8 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
         return HV_MSR_NOT_HYPERV;
     }
     vp->stats.msr_reads++;
-    if (!hv_partition_msr_exposed(part, msr)) {
+    if (!hv_partition_msr_exposed(part, msr) &&
+        !stimer_read_unenforced(part, msr)) {
         return HV_MSR_GP;
     }
 

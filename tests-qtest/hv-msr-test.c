@@ -651,8 +651,10 @@ static bool probe_exposed_unenforced(const ProbeCase *c, uint32_t msr)
         return true;
     case 0x40000080 ... 0x40000084:
     case 0x40000090 ... 0x4000009f:
-    case 0x400000b0 ... 0x400000b7:
         return synic;
+    case 0x400000b0 ... 0x400000b7:
+        /* KVM reads these without a SynIC (the probe only reads them) */
+        return true;
     default:
         /* Unassigned, the debugger's (no hv-syndbg), 0x40000109 and up */
         return false;

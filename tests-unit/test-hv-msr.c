@@ -215,6 +215,7 @@ static void test_privilege_unenforced_synic(void)
         0x40000080, 0x40000081, 0x40000082, 0x40000083, 0x40000084,
         0x40000090, 0x4000009f, 0x400000b0, 0x400000b7,
     };
+    static const uint32_t stimer_msrs[] = { 0x400000b0, 0x400000b7 };
     static const uint32_t syndbg_msrs[] = {
         0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4, 0x400000f5,
         0x400000ff,
@@ -226,10 +227,21 @@ static void test_privilege_unenforced_synic(void)
     size_t i;
 
     for (i = 0; i < ARRAY_LEN(synic_msrs); i++) {
-        g_assert_cmpint(rd(none, synic_msrs[i], &val), ==, HV_MSR_GP);
+        bool stimer = synic_msrs[i] >= 0x400000b0;
+
+        /* KVM reads the timer MSRs without an active SynIC, as 0 */
+        val = 1;
+        g_assert_cmpint(rd(none, synic_msrs[i], &val), ==,
+                        stimer ? HV_MSR_OK : HV_MSR_GP);
+        g_assert_cmphex(val, ==, stimer ? 0 : 1);
         g_assert_cmpint(wr(none, synic_msrs[i], 0), ==, HV_MSR_GP);
         /* hv-synic alone brings the timer MSRs along (no enforcement) */
         g_assert_cmpint(rd(synic, synic_msrs[i], &val), ==, HV_MSR_OK);
+    }
+    /* ...but not when enforcing */
+    none->part.enforce_cpuid = true;
+    for (i = 0; i < ARRAY_LEN(stimer_msrs); i++) {
+        g_assert_cmpint(rd(none, stimer_msrs[i], &val), ==, HV_MSR_GP);
     }
     for (i = 0; i < ARRAY_LEN(syndbg_msrs); i++) {
         g_assert_cmpint(rd(none, syndbg_msrs[i], &val), ==, HV_MSR_GP);
