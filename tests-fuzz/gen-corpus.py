@@ -321,6 +321,20 @@ SEEDS['spin-wait'] = header(2, 0, flags=0x10) + hypercall_page() + \
     hcall(1, C_SPIN, raw(0)) + hcall(1, C_SPIN, raw(0), count=1) + \
     hcall_raw(1, 0x8, raw(0)) + hcall(0, C_SPIN, raw(0), fast=1)
 
+# hv-enforce-cpuid=on (header flags bit 6): the same MSRs and calls of
+# features that are off, now refused (KVM_CAP_HYPERV_ENFORCE_CPUID)
+ENFORCE = 0x40
+SEEDS['msr-no-features-enforced'] = header(2, 0, flags=ENFORCE) + \
+    hypercall_page() + b''.join(
+        wrmsr(1, m, 1) + rdmsr(1, m) for m in (
+            VP_INDEX, RESET_MSR, TIME_REF_COUNT, REFERENCE_TSC, EOI, ASSIST,
+            SCONTROL, SINT0, STIMER0_CONFIG, STIMER0_CONFIG + 1, CRASH_CTL,
+            REENL_CTL, TSC_EMU_STATUS, 0x1b, 0x40000118, 0x400001ff))
+SEEDS['hypercall-no-features-enforced'] = header(4, 0, flags=ENFORCE) + \
+    hypercall_page() + mem(3, 0, words(0, 0, 0x5)) + \
+    hcall(0, C_FLUSH_SPACE, page(3)) + hcall(1, C_SPIN, raw(0)) + \
+    hcall(0, C_FLUSH_SPACE, page(3), fast=1)
+
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else \
