@@ -1092,6 +1092,55 @@ void hv_guest_migrate_args(HvGuest *g, const char *dst_args)
 }
 
 /*
+ * The entry of query-hotpluggable-cpus (in *@rsp, to qobject_unref())
+ * whose socket-id is @socket, or NULL.
+ */
+static QDict *hv_hotpluggable_cpu(HvGuest *g, int socket, QDict **rsp)
+{
+    QListEntry *e;
+
+    *rsp = qtest_qmp(g->qts, "{ 'execute': 'query-hotpluggable-cpus' }");
+    g_assert(qdict_haskey(*rsp, "return"));
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(*rsp, "return"), e) {
+        QDict *cpu = qobject_to(QDict, qlist_entry_obj(e));
+        QDict *props = qdict_get_qdict(cpu, "props");
+
+        if (props && qdict_haskey(props, "socket-id") &&
+            qdict_get_int(props, "socket-id") == socket) {
+            return cpu;
+        }
+    }
+    return NULL;
+}
+
+void hv_guest_cpu_add(HvGuest *g, const char *id, int socket)
+{
+    QDict *rsp, *cpu = hv_hotpluggable_cpu(g, socket, &rsp);
+    QDict *args;
+
+    if (!cpu || qdict_haskey(cpu, "qom-path")) {
+        hv_check_fail(__FILE__, __LINE__, G_STRFUNC, g,
+                      "no empty CPU slot with socket-id %d", socket);
+        qobject_unref(rsp);
+        return;
+    }
+    args = qdict_clone_shallow(qdict_get_qdict(cpu, "props"));
+    qdict_put_str(args, "id", id);
+    qtest_qmp_device_add_qdict(g->qts, qdict_get_str(cpu, "type"), args);
+    qobject_unref(args);
+    qobject_unref(rsp);
+}
+
+bool hv_guest_cpu_present(HvGuest *g, int socket)
+{
+    QDict *rsp, *cpu = hv_hotpluggable_cpu(g, socket, &rsp);
+    bool present = cpu && qdict_haskey(cpu, "qom-path");
+
+    qobject_unref(rsp);
+    return present;
+}
+
+/*
  * Waits for block job @id to conclude and dismisses it.  Returns NULL on
  * success, else the job's error (g_free it).
  */

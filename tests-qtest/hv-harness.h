@@ -101,6 +101,18 @@ void hv_guest_migrate_args(HvGuest *g, const char *dst_args);
 bool hv_guest_snapshot_save(HvGuest *g, const char *tag);
 void hv_guest_snapshot_load(HvGuest *g, const char *tag);
 
+/*
+ * CPU hot-plug over QMP.  hv_guest_cpu_add() plugs a vCPU of the -cpu
+ * model (QEMU applies the -cpu properties to it) into the empty slot of
+ * query-hotpluggable-cpus whose socket-id is @socket, as device @id; a
+ * missing or occupied slot fails the test.  hv_guest_cpu_present()
+ * tells whether that slot holds a vCPU.  To unplug, device_del
+ * (qtest_qmp_device_del_send()) asks; on q35 the guest then ejects the
+ * vCPU through the ACPI CPU hotplug registers, as its OS would.
+ */
+void hv_guest_cpu_add(HvGuest *g, const char *id, int socket);
+bool hv_guest_cpu_present(HvGuest *g, int socket);
+
 /* The payload that hv_guest_start() boots. */
 const char *hv_guest_payload(void);
 

@@ -1216,6 +1216,69 @@ static void smp_boot(unsigned int want)
     __atomic_store_n(&smp_released, 1, __ATOMIC_SEQ_CST);
 }
 
+int smp_start_hotplugged(uint32_t apic_id)
+{
+    uint32_t before = __atomic_load_n(&ap_arrived, __ATOMIC_SEQ_CST);
+    unsigned int i;
+
+    if (online_cpus >= GUEST_MAX_CPUS) {
+        return -1;
+    }
+    /* smp=1 boots copied no trampoline and released no AP */
+    memcpy((void *)GUEST_TRAMPOLINE_ADDR, ap_trampoline_start,
+           ap_trampoline_end - ap_trampoline_start);
+    __atomic_store_n(&smp_released, 1, __ATOMIC_SEQ_CST);
+    apic_send_icr(apic_id, APIC_ICR_ASSERT | APIC_ICR_INIT);
+    udelay(10000);
+    for (i = 0; i < 2; i++) {
+        apic_send_icr(apic_id, APIC_ICR_ASSERT | APIC_ICR_STARTUP |
+                      (GUEST_TRAMPOLINE_ADDR >> 12));
+        udelay(200);
+    }
+    if (!wait_for_u32(&ap_arrived, before + 1, AP_STARTUP_TIMEOUT_US)) {
+        return -1;
+    }
+    /* ap_main() set the APIC ID before it counted itself in */
+    for (i = 1; i < GUEST_MAX_CPUS; i++) {
+        GuestCpu *c = &cpu_slots[i];
+
+        if (c->self == c && c->apic_id == apic_id) {
+            c->index = online_cpus;
+            cpus[online_cpus] = c;
+            __atomic_store_n(&online_cpus, online_cpus + 1,
+                             __ATOMIC_SEQ_CST);
+            return c->index;
+        }
+    }
+    return -1;
+}
+
+static uint32_t cpus_offlined;
+
+static void offline_cpu(void *arg)
+{
+    irq_disable();
+    __atomic_add_fetch(&cpus_offlined, 1, __ATOMIC_SEQ_CST);
+    cpu_park();
+}
+
+bool smp_offline_last(void)
+{
+    uint32_t before = __atomic_load_n(&cpus_offlined, __ATOMIC_SEQ_CST);
+    unsigned int last = online_cpus - 1;
+    bool ok;
+
+    if (last == 0) {
+        guest_abort("smp_offline_last: the BSP stays");
+    }
+    smp_call(last, offline_cpu, NULL);
+    ok = wait_for_u32(&cpus_offlined, before + 1, AP_STARTUP_TIMEOUT_US);
+    /* It never finishes its work: the final parking must skip it */
+    cpus[last] = NULL;
+    __atomic_store_n(&online_cpus, last, __ATOMIC_SEQ_CST);
+    return ok;
+}
+
 /* ---- Test runner ----------------------------------------------------- */
 
 static const GuestTest *current_test;

@@ -499,6 +499,20 @@ void barrier_wait(GuestBarrier *b);
 /* All nr_cpus() CPUs; only meaningful from a test's cpu_fn. */
 void smp_barrier(void);
 
+/*
+ * CPU hot-plug, from the BSP.  smp_start_hotplugged() brings up the CPU
+ * with APIC ID @apic_id that QEMU plugged in after boot (INIT-SIPI-SIPI
+ * to it alone, as an OS does once ACPI told it); the CPU joins as
+ * logical index nr_cpus() and takes work through smp_call().  Its index
+ * then no longer follows the APIC ID order, and smp_barrier() and the
+ * tests' cpu_fn do not count it.  Returns the index, or -1 when the CPU
+ * did not come up.  smp_offline_last() takes the last CPU offline for
+ * good before an eject: it leaves nr_cpus() and parks with interrupts
+ * off.  False when it did not get there in time.
+ */
+int smp_start_hotplugged(uint32_t apic_id);
+bool smp_offline_last(void);
+
 /* ---- Time ------------------------------------------------------------ */
 
 /*

@@ -20,6 +20,17 @@
  *   time                    backwards steps of the TSC-page time seen
  *                           over the whole test; page sequence before,
  *                           after migration, after the acknowledgement
+ *
+ * reenlightenment-reset (one CPU): TSC emulation on, the qtest migrates
+ * the guest to another rate and then resets it; the guest boots again
+ * with the same command line, and the partition must start afresh.
+ *
+ *   boot.freq               TSC_FREQUENCY; measured TSC rate (Hz);
+ *                           TSC_EMULATION_STATUS, at boot
+ *   mailbox                 as above; RE_GO after the migration, then
+ *                           RE_DONE to finish
+ *   after.status            TSC_EMULATION_STATUS; TSC_FREQUENCY; measured
+ *                           TSC rate (Hz), after RE_GO
  */
 #include "hv-time.h"
 
@@ -27,6 +38,7 @@
 #define RE_TARGET_VP        1ull
 #define RE_ENABLE           (1ull << 16)
 #define RE_GO               1
+#define RE_DONE             2
 
 static HvTscPage *re_page;
 static volatile uint32_t re_mailbox;
@@ -161,4 +173,39 @@ GUEST_TEST(reenlightenment,
     .description = "TSC frequency change: notification, TSC emulation",
     .setup = re_setup,
     .cpu_fn = re_cpu,
+);
+
+static void re_reset_setup(void)
+{
+    uint64_t v[3];
+
+    wrmsr(HV_X64_MSR_GUEST_OS_ID, HV_GUEST_OS_ID_LINUX);
+    v[0] = rdmsr(HV_X64_MSR_TSC_FREQUENCY);
+    v[1] = re_tsc_hz();
+    v[2] = rdmsr(HV_X64_MSR_TSC_EMULATION_STATUS);
+    record(HV_GUEST_FAULT_NONE, 3, v, "boot.freq");
+
+    /* Told on VP 0, with interrupts off: the interrupt stays pending */
+    irq_set_handler(RE_VECTOR, re_handler, 0);
+    wrmsr(HV_X64_MSR_REENLIGHTENMENT_CONTROL, RE_VECTOR | RE_ENABLE);
+    wrmsr(HV_X64_MSR_TSC_EMULATION_CONTROL, 1);
+
+    mailbox_announce(&re_mailbox, "mailbox");
+    while (re_mailbox < RE_GO) {
+        cpu_relax();
+    }
+    v[0] = rdmsr(HV_X64_MSR_TSC_EMULATION_STATUS);
+    v[1] = rdmsr(HV_X64_MSR_TSC_FREQUENCY);
+    v[2] = re_tsc_hz();
+    record(HV_GUEST_FAULT_NONE, 3, v, "after.status");
+    /* The first boot ends in the qtest's reset */
+    while (re_mailbox < RE_DONE) {
+        cpu_relax();
+    }
+}
+
+GUEST_TEST(reenlightenment_reset,
+    .name = "reenlightenment-reset",
+    .description = "a reset ends TSC emulation: the TSC runs at its MSR",
+    .setup = re_reset_setup,
 );
