@@ -125,11 +125,11 @@ static int64_t tcg_clock_ns(void *opaque)
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
-static uint64_t tcg_guest_tsc(void *opaque, HvVp *vp)
+static uint64_t tcg_partition_tsc(void *opaque)
 {
-    CPUX86State *env = &vp_cpu(vp)->env;
+    CPUX86State *env = &X86_CPU(first_cpu)->env;
 
-    /* What helper_rdtsc returns to the guest */
+    /* What helper_rdtsc returns to the guest on VP 0 (never unplugged) */
     return cpu_get_tsc(env) + env->tsc_offset;
 }
 
@@ -205,6 +205,16 @@ static uint64_t apic_reg_read(X86CPU *cpu, int index)
 
     if (is_x2apic_mode(cpu->apic_state)) {
         apic_msr_read(index, &val);
+        if (index == 0x30) {
+            uint64_t high = 0;
+
+            /*
+             * QEMU's x2APIC ICR read gives the low half only; the
+             * destination is in the high half (KVM returns all 64 bits)
+             */
+            apic_msr_read(0x31, &high);
+            val = (uint32_t)val | high << 32;
+        }
         return val;
     }
     val = address_space_ldl(cs->as, APIC_DEFAULT_ADDRESS + (index << 4),
@@ -627,7 +637,7 @@ static void tcg_stimer_arm(void *opaque, HvVp *vp, unsigned index,
                            uint64_t exp_time)
 {
     X86CPU *cpu = vp_cpu(vp);
-    uint64_t now = hv_ref_time(&hv_partition, vp, &hv_ops);
+    uint64_t now = hv_ref_time(&hv_partition, &hv_ops);
     int64_t delta_ns;
 
     if (!cpu->hyperv_stimers[index]) {
@@ -835,7 +845,7 @@ static int hyperv_partition_post_load(void *opaque, int version_id)
         }
     }
     /* Rewrite the TSC page for the rate the guest TSC now runs at */
-    hv_tsc_page_update(&hv_partition, &cpu->hyperv_vp, &hv_ops);
+    hv_tsc_page_update(&hv_partition, &hv_ops);
     return 0;
 }
 
@@ -997,6 +1007,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hv_tsc.hz = hv_tsc_target_hz;
     hv_partition.features = cpu->hyperv_features;
     hv_partition.spinlock_attempts = cfg.spinlock_attempts;
+    hv_partition.enforce_cpuid = cfg.enforce_cpuid;
     /*
      * The message and event pages are QEMU's own overlay pages (hw/hyperv),
      * kept across enable/disable as with KVM's SynIC: don't clear them.
@@ -1010,7 +1021,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .read_gpa = tcg_read_gpa,
         .write_gpa = tcg_write_gpa,
         .clock_ns = tcg_clock_ns,
-        .guest_tsc = tcg_guest_tsc,
+        .partition_tsc = tcg_partition_tsc,
         .tsc_hz = hv_tsc_target_hz,
         .tsc_emulation_done = tcg_tsc_emulation_done,
         /* TCG's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds */
@@ -1071,6 +1082,28 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
     }
     cpu->hyperv_runtime_ns = 0;
     cpu->hyperv_runtime_entry_ns = 0;
+}
+
+void hyperv_tcg_vcpu_unrealize(X86CPU *cpu)
+{
+    unsigned i;
+
+    if (!tcg_enabled() || !hyperv_cpu_requested(cpu) ||
+        !hv_partition_created) {
+        return;
+    }
+    /*
+     * Hot-unplug: the vCPU thread is gone, the X86CPU is about to be.
+     * Its timers' callbacks would run on freed memory, and QEMU's SynIC
+     * message and event pages would stay mapped over guest RAM.
+     */
+    hv_stimer_cancel_all(&cpu->hyperv_vp, &hv_ops);
+    for (i = 0; i < HV_STIMER_COUNT; i++) {
+        timer_free(cpu->hyperv_stimers[i]);
+        cpu->hyperv_stimers[i] = NULL;
+    }
+    hyperv_synic_reset(CPU(cpu));
+    hv_ops.n_vps--;
 }
 
 bool hyperv_tcg_apic_auto_eoi(CPUState *cs, int vector)

@@ -16,6 +16,8 @@ typedef struct VMStateDescription VMStateDescription;
 
 /* Set up @cpu's VP (and the partition, for the first vCPU) at realize */
 void hyperv_tcg_vcpu_realize(X86CPU *cpu);
+/* ...and tear it down when @cpu is unplugged, with the BQL held */
+void hyperv_tcg_vcpu_unrealize(X86CPU *cpu);
 
 /* cpu_exec() enters / leaves guest code on @cpu (VP runtime accounting) */
 void hyperv_tcg_exec_enter(X86CPU *cpu);
