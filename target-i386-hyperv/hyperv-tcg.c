@@ -770,6 +770,14 @@ static void hyperv_tcg_system_reset(void *opaque)
 {
     CPUState *cs;
 
+    /*
+     * The partition starts afresh, as on a host of this rate: a reset
+     * taken while the old rate of a migration source was emulated for the
+     * guest ends that emulation along with TSC_EMULATION_STATUS, or RDTSC
+     * and TSC_FREQUENCY would disagree for good.
+     */
+    set_guest_tsc_hz(hv_tsc_target_hz);
+    hv_ops.tsc_frequency_msr_hz = 0;
     hv_partition_reset(&hv_partition, &hv_ops);
     CPU_FOREACH(cs) {
         X86CPU *cpu = X86_CPU(cs);
