@@ -109,6 +109,16 @@ if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.qemu-hyperv-configured" 2>/d
         { tail -n 25 "$BUILD_DIR/configure.log" >&2; die "QEMU configure failed (log: $BUILD_DIR/configure.log)"; }
     echo "$opts_id" > "$bdir/.qemu-hyperv-configured"
 fi
+# --version names the series, as a distribution's build names its package:
+# "QEMU emulator version 10.0.13 (qemu-hyperv)".  Set in place: a changed
+# configure option above would configure and build from scratch.
+pkgversion=qemu-hyperv
+if [ "$(/usr/bin/python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "pkgversion"))' \
+        "$bdir/meson-info/intro-buildoptions.json" 2> /dev/null)" != "$pkgversion" ]; then
+    "$bdir/pyvenv/bin/meson" configure -Dpkgversion="$pkgversion" "$bdir" >> "$BUILD_DIR/configure.log" 2>&1 ||
+        { tail -n 25 "$BUILD_DIR/configure.log" >&2; die "meson configure -Dpkgversion failed (log: $BUILD_DIR/configure.log)"; }
+fi
 
 # 4. Build.
 targets=(qemu-system-x86_64 ${QEMU_EXTRA_TARGETS:-})
@@ -128,5 +138,18 @@ for f in /usr/share/seabios/*.bin; do
 done
 for f in "$bdir"/pc-bios/optionrom/*.bin; do
     [ -e "$f" ] && ln -sf "optionrom/$(basename "$f")" "$bdir/pc-bios/$(basename "$f")"
+done
+# The binary runs as printed, without -L: a QEMU in its build tree takes
+# its data directory from <build>/qemu-bundle (get_relocated_path() in
+# util/cutils.c), which meson fills with links to what "meson install"
+# would install, and --disable-install-blobs leaves the firmware out.  So
+# link it there, as QEMU's own build does for its blobs: SeaBIOS from
+# Debian, the option ROMs built above, iPXE's ROMs for the NICs.
+datadir=$(sed -n 's/^#define CONFIG_QEMU_DATADIR "\(.*\)"$/\1/p' "$bdir/config-host.h")
+mkdir -p "$bdir/qemu-bundle$datadir"
+for f in "$bdir"/pc-bios/*.bin /usr/lib/ipxe/qemu/*.rom; do
+    if [ -e "$f" ]; then
+        ln -sfn "$(readlink -f "$f")" "$bdir/qemu-bundle$datadir/$(basename "$f")"
+    fi
 done
 echo "$bdir/qemu-system-x86_64"
