@@ -251,8 +251,6 @@ typedef struct HvOps {
      * and update tsc_hz before the core rewrites the TSC page.
      */
     void (*tsc_emulation_done)(void *opaque);
-    /* Number of VPs; VP indexes are 0..n_vps-1 unless set otherwise */
-    uint32_t n_vps;
 
     /*
      * SynIC (hv-synic) and synthetic timers (hv-stimer).

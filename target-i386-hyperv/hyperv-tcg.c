@@ -1075,7 +1075,6 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
     if (!hv_partition_created) {
         hyperv_tcg_partition_create(cpu);
     }
-    hv_ops.n_vps++;
     /* VP index = vCPU index, as hyperv_vp_index() has it under KVM */
     hv_vp_reset(&cpu->hyperv_vp, CPU(cpu)->cpu_index);
     if (cpu->hyperv_features & HV_FEAT_BIT(HYPERV_FEAT_SYNIC)) {
@@ -1111,7 +1110,6 @@ void hyperv_tcg_vcpu_unrealize(X86CPU *cpu)
         cpu->hyperv_stimers[i] = NULL;
     }
     hyperv_synic_reset(CPU(cpu));
-    hv_ops.n_vps--;
 }
 
 bool hyperv_tcg_apic_auto_eoi(CPUState *cs, int vector)

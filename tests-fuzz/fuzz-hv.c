@@ -1494,7 +1494,6 @@ static void fuzz_one(const uint8_t *data, size_t size)
         .send_ipi = fake_send_ipi,
         .long_spin_wait = fake_long_spin_wait,
         .tsc_emulation_done = fake_tsc_emulation_done,
-        .n_vps = fz.n_vps,
         .sint_deliver = fake_sint_deliver,
         .synic_update = fake_synic_update,
         .sint_ack = fake_sint_ack,

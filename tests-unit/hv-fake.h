@@ -57,6 +57,11 @@ typedef struct Fake {
     HvOps ops;
     HvPartition part;
     HvVp vp[FAKE_VPS];
+    /*
+     * VPs the partition has (the core does not know: which VP indexes
+     * exist is the glue's business); the first FAKE_VPS are in vp[]
+     */
+    uint32_t n_vps;
 
     /* Every guest memory access the core made, in order */
     unsigned n_reads, n_writes, n_accesses;
@@ -386,13 +391,13 @@ static inline Fake *fake_new(uint64_t features, uint32_t n_vps)
         .flush_tlb = fake_flush_tlb,
         .send_ipi = fake_send_ipi,
         .long_spin_wait = fake_long_spin_wait,
-        .n_vps = n_vps,
         .sint_deliver = fake_sint_deliver,
         .synic_update = fake_synic_update,
         .sint_ack = fake_sint_ack,
         .stimer_arm = fake_stimer_arm,
         .stimer_cancel = fake_stimer_cancel,
     };
+    f->n_vps = n_vps;
     f->part.features = features;
     f->part.spinlock_attempts = 0xffffffff;
     hv_partition_reset(&f->part, &f->ops);

@@ -1139,7 +1139,6 @@ static void test_random_input(void)
         default:
             f->part.features = HV_FEAT_ALL;
         }
-        f->ops.n_vps = 1 + (a >> 44) % 4096;
 
         fake_clear_log(f);
         hv_hypercall(&f->part, &f->vp[0], &f->ops, &r);

@@ -219,8 +219,9 @@ GUEST_TEST(tsc_page_params,
  *
  *   move.enable_a            fault; MSR read back, A's sequence, page
  *                            time, MSR time
- *   move.rsvd.N              WRMSR of B | enable | bit N: fault; MSR read
- *                            back, A's sequence, B's sequence
+ *   move.rsvd.N              WRMSR of A | enable | bit N (RsvdP: stored,
+ *                            as KVM does): fault; MSR read back, A's
+ *                            sequence, B's sequence
  *   move.disable             WRMSR 0: fault; MSR read back, A's sequence
  *   move.disabled            MSR time right after disabling, 10 ms later
  *   move.enable_b            as move.enable_a, for B
@@ -291,13 +292,14 @@ static void tsc_move_cpu(unsigned int cpu)
 
     for (i = 0; i < ARRAY_SIZE(rsvd_bits); i++) {
         fault = wrmsr_safe(HV_X64_MSR_REFERENCE_TSC,
-                           (uintptr_t)b | HV_REF_TSC_ENABLE |
+                           (uintptr_t)a | HV_REF_TSC_ENABLE |
                            (1ull << rsvd_bits[i]));
         v[0] = rdmsr(HV_X64_MSR_REFERENCE_TSC);
         v[1] = a->tsc_sequence;
         v[2] = b->tsc_sequence;
         record(fault, 3, v, "move.rsvd.%u", rsvd_bits[i]);
     }
+    wrmsr(HV_X64_MSR_REFERENCE_TSC, (uintptr_t)a | HV_REF_TSC_ENABLE);
     mv_watch(a, 10);
 
     fault = wrmsr_safe(HV_X64_MSR_REFERENCE_TSC, 0);
