@@ -16,6 +16,12 @@
 #                   Debian's qemu 10.0 source package (docs/packaging.md)
 #   make debian-build-check  apply it to Debian's source package and build
 #                   x86_64-softmmu from that tree (slow; not part of check)
+#   make install    qemu-system-x86_64, its data directory (firmware, keymaps)
+#                   and the docs under $(DESTDIR)$(PREFIX), PREFIX=/usr/local
+#   make uninstall  remove what make install installed there
+#   make check-libvirt  Debian 12's libvirt (its own libvirtd, state under
+#                   build/libvirt) boots the demo guest in TCG domains with
+#                   <hyperv> variants and checks what the guest saw
 #   make clean      remove build outputs (keeps the downloaded QEMU source)
 #   make distclean  remove build/ entirely
 #
@@ -27,6 +33,7 @@ BUILD_DIR ?= $(CURDIR)/build
 export BUILD_DIR QEMU_SRC
 
 .PHONY: all build demo bench check checkpatch fuzz clean distclean debian-series debian-build-check stress
+.PHONY: install uninstall check-libvirt
 
 all: build
 
@@ -44,6 +51,16 @@ check:
 
 stress:
 	@bash scripts/stress.sh
+
+PREFIX ?= /usr/local
+install: build
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh install
+
+uninstall:
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh uninstall
+
+check-libvirt:
+	@bash scripts/check-libvirt.sh
 
 checkpatch: build
 	@bash scripts/checkpatch.sh
