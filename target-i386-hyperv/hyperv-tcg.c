@@ -133,11 +133,13 @@ static uint64_t tcg_partition_tsc(void *opaque)
     return cpu_get_tsc(env) + env->tsc_offset;
 }
 
-/* CPU time the calling thread has consumed, ns */
-static int64_t thread_cpu_ns(void)
+/* CPU time the calling thread (vCPU @cpu's) has consumed, ns */
+static int64_t thread_cpu_ns(X86CPU *cpu)
 {
     struct timespec ts;
 
+    /* A system call: counted, hv-hotpath-test keeps it off the hot path */
+    qatomic_inc(&cpu->hyperv_runtime_clock_reads);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
 }
@@ -151,14 +153,15 @@ static int64_t thread_cpu_ns(void)
 void hyperv_tcg_exec_enter(X86CPU *cpu)
 {
     if (hv_partition_created) {
-        cpu->hyperv_runtime_entry_ns = thread_cpu_ns();
+        cpu->hyperv_exec_entries++;
+        cpu->hyperv_runtime_entry_ns = thread_cpu_ns(cpu);
     }
 }
 
 void hyperv_tcg_exec_exit(X86CPU *cpu)
 {
     if (hv_partition_created && cpu->hyperv_runtime_entry_ns) {
-        cpu->hyperv_runtime_ns += thread_cpu_ns() -
+        cpu->hyperv_runtime_ns += thread_cpu_ns(cpu) -
                                   cpu->hyperv_runtime_entry_ns;
         cpu->hyperv_runtime_entry_ns = 0;
     }
@@ -171,7 +174,7 @@ static uint64_t tcg_vp_runtime(void *opaque, HvVp *vp)
 
     /* The MSR is read by the VP itself, in the middle of a slice */
     if (cpu->hyperv_runtime_entry_ns && current_cpu == CPU(cpu)) {
-        ns += thread_cpu_ns() - cpu->hyperv_runtime_entry_ns;
+        ns += thread_cpu_ns(cpu) - cpu->hyperv_runtime_entry_ns;
     }
     return ns / 100;
 }
@@ -1089,6 +1092,12 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
     }
     cpu->hyperv_runtime_ns = 0;
     cpu->hyperv_runtime_entry_ns = 0;
+    object_property_add_uint64_ptr(OBJECT(cpu), "x-hv-exec-entries",
+                                   &cpu->hyperv_exec_entries,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(OBJECT(cpu), "x-hv-runtime-clock-reads",
+                                   &cpu->hyperv_runtime_clock_reads,
+                                   OBJ_PROP_FLAG_READ);
 }
 
 void hyperv_tcg_vcpu_unrealize(X86CPU *cpu)
