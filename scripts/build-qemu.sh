@@ -85,18 +85,7 @@ ln -sfn "$top/target-i386-hyperv" "$work/target/i386/hyperv"
 ln -sfn "$top/tests-qtest" "$work/tests/qtest/hyperv"
 
 # 3. Configure (once, or when the options change).
-configure_opts=(--target-list=x86_64-softmmu --python=/usr/bin/python3
-                --disable-download --without-default-features
-                --enable-tcg --enable-kvm --enable-fdt=system --enable-hv-balloon
-                --disable-install-blobs --disable-docs --disable-werror)
-# ccache: QEMU hands meson its compiler in a machine file, so meson's own
-# ccache detection never applies; Debian's ccache masquerade directory
-# does.  Paths inside the checkout are hashed relative to it, so another
-# clone (CI, a second worktree) hits the same cache.
-if [ -x /usr/lib/ccache/gcc ] && [ "${QEMU_HYPERV_CCACHE:-1}" != 0 ]; then
-    configure_opts+=(--cc=/usr/lib/ccache/gcc --cxx=/usr/lib/ccache/g++)
-    export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=true
-fi
+source "$here/qemu-configure-opts.sh"
 opts_id=$(echo "$work ${configure_opts[*]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.qemu-hyperv-configured" 2>/dev/null)" != "$opts_id" ]; then
     step "qemu: configuring $bdir"
