@@ -105,6 +105,13 @@ run_tap checkpatch-self-test bash "$here/checkpatch.sh" --self-test
 # gives exactly build/qemu (scripts/debian-series.sh, docs/packaging.md).
 run_tap debian-series bash "$here/debian-series.sh" check
 
+# The KVM backend: our QEMU and stock QEMU (the same source without the
+# series) under a recording fake /dev/kvm, for a matrix of -cpu sets x host
+# kernels, KVM_EXIT_HYPERV exits and migration sections; every difference
+# documented (tests-kvm/, docs/kvm-differential.md).
+echo ">> kvm differential (transcripts: $BUILD_DIR/kvm/transcripts)"
+run_tap kvm-diff bash "$here/check-kvm-diff.sh"
+
 # 3. qtests, under TCG.
 echo ">> qtests"
 export QTEST_QEMU_BINARY="$bdir/qemu-system-x86_64"
