@@ -133,50 +133,107 @@ static uint64_t tcg_partition_tsc(void *opaque)
     return cpu_get_tsc(env) + env->tsc_offset;
 }
 
-/* CPU time the calling thread (vCPU @cpu's) has consumed, ns */
-static int64_t thread_cpu_ns(X86CPU *cpu)
+/*
+ * VP runtime: the host CPU time of the vCPU, which is what KVM reports
+ * (the runtime of the vCPU's task).  Nothing is sampled on the way into
+ * or out of cpu_exec(): every PAUSE leaves it, so a clock read there (a
+ * system call: CLOCK_THREAD_CPUTIME_ID has no vDSO) costs a spinning
+ * guest ~25 times its PAUSE.
+ *
+ * - One thread per vCPU (MTTCG): the vCPU thread's CPU clock, read only
+ *   when asked (the guest's VP_RUNTIME read, savevm/migration, loadvm).
+ *   A halted vCPU sleeps, so halted time is left out.
+ * - One thread for every vCPU (thread=single, icount), or no per-thread
+ *   CPU clock: the thread's time must be split between the vCPUs, so each
+ *   gets the host ticks (RDTSC, not a system call) between its cpu_exec()
+ *   entries and exits.  A halted vCPU does not enter cpu_exec().
+ *
+ * The value is continuous over savevm/loadvm and migration:
+ * hyperv_runtime_ns is the runtime at an anchor, and the clock or the
+ * ticks count from there.
+ */
+static bool hv_runtime_per_exec;
+static uint64_t host_ticks_hz;
+
+/* vCPU @cpu's thread's CPU time, ns; @fallback when it cannot be read */
+static int64_t vcpu_thread_cpu_ns(X86CPU *cpu, int64_t fallback)
 {
+    CPUState *cs = CPU(cpu);
+    clockid_t clk = CLOCK_THREAD_CPUTIME_ID;
     struct timespec ts;
 
-    /* A system call: counted, hv-hotpath-test keeps it off the hot path */
+#ifdef CONFIG_POSIX
+    if (cs != current_cpu &&
+        (!qatomic_read(&cs->created) ||
+         pthread_getcpuclockid(cs->thread->thread, &clk))) {
+        return fallback;
+    }
+#else
+    g_assert(cs == current_cpu);
+#endif
+    /* A system call: hv-hotpath-test counts them, per PAUSE loop */
     qatomic_inc(&cpu->hyperv_runtime_clock_reads);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    if (clock_gettime(clk, &ts)) {
+        return fallback;
+    }
     return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
 }
 
+static int64_t vp_runtime_ns(X86CPU *cpu)
+{
+    uint64_t ticks;
+
+    if (!hv_runtime_per_exec) {
+        return cpu->hyperv_runtime_ns +
+               vcpu_thread_cpu_ns(cpu, cpu->hyperv_runtime_anchor_ns) -
+               cpu->hyperv_runtime_anchor_ns;
+    }
+    ticks = cpu->hyperv_runtime_ticks;
+    /* The VP reads its own runtime in the middle of a slice */
+    if (cpu->hyperv_runtime_entry_ticks && current_cpu == CPU(cpu)) {
+        ticks += cpu_get_host_ticks() - cpu->hyperv_runtime_entry_ticks;
+    }
+    return cpu->hyperv_runtime_ns +
+           muldiv64(ticks, NANOSECONDS_PER_SECOND,
+                    host_ticks_hz ?: NANOSECONDS_PER_SECOND);
+}
+
+/* From now on the VP runtime counts on from @ns */
+static void vp_runtime_anchor(X86CPU *cpu, int64_t ns)
+{
+    cpu->hyperv_runtime_ns = ns;
+    cpu->hyperv_runtime_ticks = 0;
+    if (!hv_runtime_per_exec) {
+        cpu->hyperv_runtime_anchor_ns = vcpu_thread_cpu_ns(cpu, 0);
+    }
+}
+
 /*
- * VP runtime is the host CPU time a vCPU spends in guest code: between
- * cpu_exec()'s entry and exit on its thread.  Accounting per entry, not
- * per thread, keeps it right when one thread runs every vCPU
- * (-accel tcg,thread=single) and leaves out halted time.
+ * cpu_exec() enters / leaves guest code.  A counter for
+ * hv-hotpath-test, and the host ticks with one thread for all vCPUs.
  */
 void hyperv_tcg_exec_enter(X86CPU *cpu)
 {
     if (hv_partition_created) {
         cpu->hyperv_exec_entries++;
-        cpu->hyperv_runtime_entry_ns = thread_cpu_ns(cpu);
+        if (hv_runtime_per_exec) {
+            cpu->hyperv_runtime_entry_ticks = cpu_get_host_ticks() | 1;
+        }
     }
 }
 
 void hyperv_tcg_exec_exit(X86CPU *cpu)
 {
-    if (hv_partition_created && cpu->hyperv_runtime_entry_ns) {
-        cpu->hyperv_runtime_ns += thread_cpu_ns(cpu) -
-                                  cpu->hyperv_runtime_entry_ns;
-        cpu->hyperv_runtime_entry_ns = 0;
+    if (hv_runtime_per_exec && cpu->hyperv_runtime_entry_ticks) {
+        cpu->hyperv_runtime_ticks += cpu_get_host_ticks() -
+                                     cpu->hyperv_runtime_entry_ticks;
+        cpu->hyperv_runtime_entry_ticks = 0;
     }
 }
 
 static uint64_t tcg_vp_runtime(void *opaque, HvVp *vp)
 {
-    X86CPU *cpu = vp_cpu(vp);
-    int64_t ns = cpu->hyperv_runtime_ns;
-
-    /* The MSR is read by the VP itself, in the middle of a slice */
-    if (cpu->hyperv_runtime_entry_ns && current_cpu == CPU(cpu)) {
-        ns += thread_cpu_ns(cpu) - cpu->hyperv_runtime_entry_ns;
-    }
-    return ns / 100;
+    return vp_runtime_ns(vp_cpu(vp)) / 100;
 }
 
 /*
@@ -953,8 +1010,21 @@ static const VMStateDescription vmstate_hyperv_partition = {
 };
 
 
+static int hyperv_tcg_vp_pre_save(void *opaque)
+{
+    X86CPU *cpu = opaque;
+
+    /* Save the runtime itself, not a base in this thread's clock */
+    vp_runtime_anchor(cpu, vp_runtime_ns(cpu));
+    return 0;
+}
+
 static int hyperv_tcg_vp_post_load(void *opaque, int version_id)
 {
+    X86CPU *cpu = opaque;
+
+    /* Go on from the saved runtime, whatever this thread's clock says */
+    vp_runtime_anchor(cpu, cpu->hyperv_runtime_ns);
     hv_vps_loaded = true;
     return 0;
 }
@@ -969,6 +1039,7 @@ const VMStateDescription vmstate_hyperv_tcg_vp = {
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = hyperv_tcg_vp_needed,
+    .pre_save = hyperv_tcg_vp_pre_save,
     .post_load = hyperv_tcg_vp_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT32(hyperv_vp.vp_index, X86CPU),
@@ -1007,9 +1078,15 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hyperv_cpu_get_config(cpu, &cfg);
     memset(&hv_partition, 0, sizeof(hv_partition));
 
+    /* Without a per-thread CPU clock, the VP runtime counts host ticks */
+#ifdef CONFIG_POSIX
+    hv_runtime_per_exec = !qemu_tcg_mttcg_enabled();
+#else
+    hv_runtime_per_exec = true;
+#endif
+    host_ticks_hz = calibrate_tsc_hz();
     /* With icount, cpu_get_tsc() counts virtual nanoseconds */
-    host_tsc_hz = icount_enabled() ? NANOSECONDS_PER_SECOND
-                                   : calibrate_tsc_hz();
+    host_tsc_hz = icount_enabled() ? NANOSECONDS_PER_SECOND : host_ticks_hz;
     hv_tsc_target_hz = cpu->hyperv_tcg_tsc_hz ? cpu->hyperv_tcg_tsc_hz
                                                : host_tsc_hz;
     seqlock_init(&hv_tsc_lock);
@@ -1090,8 +1167,11 @@ void hyperv_tcg_vcpu_realize(X86CPU *cpu)
         hyperv_feat_enabled(cpu, HYPERV_FEAT_RUNTIME)) {
         hyperv_x86_set_vmbus_recommended_features_enabled();
     }
+    /* Its thread does not run yet: its CPU clock starts from 0 */
     cpu->hyperv_runtime_ns = 0;
-    cpu->hyperv_runtime_entry_ns = 0;
+    cpu->hyperv_runtime_anchor_ns = 0;
+    cpu->hyperv_runtime_ticks = 0;
+    cpu->hyperv_runtime_entry_ticks = 0;
     object_property_add_uint64_ptr(OBJECT(cpu), "x-hv-exec-entries",
                                    &cpu->hyperv_exec_entries,
                                    OBJ_PROP_FLAG_READ);

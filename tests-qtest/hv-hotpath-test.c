@@ -136,6 +136,53 @@ static void test_pause(const void *opaque)
                      r->values[3] - r->values[2]);
 }
 
+/*
+ * The VP runtime is read on demand now, from a clock that savevm and
+ * loadvm do not stop: loadvm must go on from the saved runtime, not
+ * count what the vCPU thread ran since the save.
+ */
+static void test_runtime_loadvm(const void *opaque)
+{
+    HvGuestOptions opts = {
+        .accel = opaque,
+        .cpu = "qemu64,hv-vpindex,hv-runtime,hv-time",
+        .test = "hotpath-runtime-snap",
+    };
+    g_autoptr(HvGuest) g = hv_guest_launch(&opts);
+    const HvGuestRecord *r;
+    uint64_t mailbox, runtime, ref;
+
+    mailbox = hv_guest_wait_record(g, "mailbox")->values[0];
+    g_usleep(100 * 1000);
+    if (!hv_guest_snapshot_save(g, "hotpath")) {
+        g_test_skip("QEMU cannot create a qcow2 image for snapshots");
+        return;
+    }
+    /*
+     * The guest spins on meanwhile: its thread's CPU clock moves on, by
+     * more than the reference time it runs before and after (the vCPU
+     * gets only part of a host CPU, its thread waits for the BQL)
+     */
+    g_usleep(1000 * 1000);
+    hv_guest_snapshot_load(g, "hotpath");
+    g_usleep(100 * 1000);
+    qtest_writel(hv_guest_qts(g), mailbox, 1);
+    hv_guest_wait(g);
+    hv_assert_guest_passed(g);
+    r = rec(g, "hotpath.snap");
+    runtime = r->values[1] - r->values[0];
+    ref = r->values[3] - r->values[2];
+    g_test_message("VP runtime +%" PRIu64 " over +%" PRIu64 " of reference "
+                   "time (100 ns), a snapshot saved and loaded meanwhile",
+                   runtime, ref);
+    g_assert_cmpuint(r->values[1], >, r->values[0]);
+    if (runtime > ref) {
+        hv_fail(g, "the VP runtime grew by %" PRIu64 " across savevm/loadvm"
+                ", the reference time by %" PRIu64 " (100 ns): loadvm did "
+                "not go on from the saved runtime", runtime, ref);
+    }
+}
+
 /* { min, median, n, 0 }: all samples, 0 < min <= median */
 static void check_timing(HvGuest *g, const char *name)
 {
@@ -177,6 +224,10 @@ int main(int argc, char **argv)
 
         qtest_add_data_func(path, &pause_cases[i], test_pause);
     }
+    qtest_add_data_func("/hyperv/hotpath/runtime-loadvm/mttcg", "tcg",
+                        test_runtime_loadvm);
+    qtest_add_data_func("/hyperv/hotpath/runtime-loadvm/single-thread",
+                        "tcg,thread=single", test_runtime_loadvm);
     qtest_add_data_func("/hyperv/hotpath/bench/hv",
                         "qemu64,hv-relaxed,hv-vpindex,hv-runtime,hv-time,"
                         "hv-synic,hv-vapic", test_bench);

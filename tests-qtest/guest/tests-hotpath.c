@@ -86,6 +86,42 @@ GUEST_TEST(hotpath_pause,
     .setup = hotpath_pause_setup,
 );
 
+/*
+ * hotpath-runtime-snap: the VP runtime across savevm/loadvm.  The guest
+ * reads the VP runtime and the reference time, announces its mailbox and
+ * spins until the qtest writes it; the qtest saves a snapshot, lets the
+ * guest spin on, and loads the snapshot before it writes the mailbox.
+ * The VP runtime must go on from its saved value: not count the time
+ * the vCPU thread ran between savevm and loadvm (the reference time does
+ * not either).
+ *
+ *   mailbox             GPA of the mailbox word
+ *   hotpath.snap        VP runtime before, after; reference time before,
+ *                       after
+ */
+static volatile uint32_t snap_mailbox;      /* written by the qtest */
+
+static void hotpath_snap_setup(void)
+{
+    uint64_t v[4];
+
+    v[2] = ref_time_msr();
+    v[0] = rdmsr(HV_X64_MSR_VP_RUNTIME);
+    mailbox_announce(&snap_mailbox, "mailbox");
+    while (!snap_mailbox) {
+        cpu_relax();
+    }
+    v[1] = rdmsr(HV_X64_MSR_VP_RUNTIME);
+    v[3] = ref_time_msr();
+    record(HV_GUEST_FAULT_NONE, 4, v, "hotpath.snap");
+}
+
+GUEST_TEST(hotpath_runtime_snap,
+    .name = "hotpath-runtime-snap",
+    .description = "VP runtime across savevm/loadvm (needs the qtest)",
+    .setup = hotpath_snap_setup,
+);
+
 /* ---- bench-hotpath ------------------------------------------------------ */
 
 static uint64_t *hp_samples;
