@@ -52,6 +52,7 @@ PROP_BITS = {
     'hv-stimer': [('low', 3)],
     'hv-frequencies': [('low', 11), ('misc', 8)],
     'hv-reenlightenment': [('low', 13)],
+    'hv-invtsc': [('low', 15)],
     'hv-tlbflush': [('hints', 2)],
     'hv-ipi': [('hints', 10)],
     'hv-stimer-direct': [('misc', 19)],
@@ -287,6 +288,11 @@ def evaluate(prop, val, H, N, offered):
         ncur = N.d1('clocksource current_clocksource') or \
             (N.k(r'clocksource: Switched to clocksource (\S+)') or [None, None])[1]
         used = 'yes' if cur == 'hyperv_clocksource_tsc_page' else 'no'
+        if cur == 'tsc' and H.k(r'clocksource: hyperv_clocksource_tsc_page:') and \
+                fl and fl['low'] & (1 << 15):
+            # Linux ranks the TSC page below an invariant TSC (hv-invtsc)
+            return ('yes', 'TSC page registered; the invariant TSC ranks above it '
+                    '(hv-invtsc), current clocksource tsc', 'clocksource %s' % ncur)
         return (used, 'current clocksource %s' % cur, 'clocksource %s' % ncur)
     if prop == 'hv-frequencies':
         m = H.k(r'Hyper-V: LAPIC Timer Frequency: (0x[0-9a-f]+)')
@@ -399,6 +405,19 @@ def evaluate(prop, val, H, N, offered):
                 '-')
     if prop == 'hv-avic':
         return ('n/a', 'a hint for AMD AVIC hosts', '-')
+    if prop == 'hv-invtsc':
+        cur = H.d1('clocksource current_clocksource') or \
+            (H.k(r'clocksource: Switched to clocksource (\S+)') or [None, None])[1]
+        ncur = N.d1('clocksource current_clocksource') or \
+            (N.k(r'clocksource: Switched to clocksource (\S+)') or [None, None])[1]
+        unstable = H.k(r'Marking TSC unstable due to ([^\n]*)')
+        if cur == 'tsc' and not unstable:
+            return ('yes', 'current clocksource tsc, never marked unstable: the guest '
+                    'enabled the invariant TSC (HV_X64_MSR_TSC_INVARIANT_CONTROL)',
+                    'clocksource %s' % ncur)
+        return ('no' if offered else '-', 'current clocksource %s%s' %
+                (cur, '; "Marking TSC unstable due to %s"' % unstable.group(1)
+                 if unstable else ''), 'clocksource %s' % ncur)
     return ('?', 'no check for this property', '-')
 
 
@@ -706,7 +725,7 @@ def main():
 # Linux ignores, or MSRs only Windows reads: "n/a", or "no" with a reason)
 LINUX_USES = ('hv-vapic', 'hv-vpindex', 'hv-time', 'hv-synic', 'hv-stimer',
               'hv-stimer-direct', 'hv-frequencies', 'hv-ipi', 'hv-tlbflush',
-              'hv-crash')
+              'hv-crash', 'hv-invtsc')
 
 
 def write_tap(path, H, rows, devices, problems):

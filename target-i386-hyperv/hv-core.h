@@ -149,6 +149,8 @@ typedef struct HvPartition {
     uint64_t reenlightenment_control;
     uint64_t tsc_emulation_control;
     uint64_t tsc_emulation_status;
+    /* HV_X64_MSR_TSC_INVARIANT_CONTROL (hv-invtsc) */
+    uint64_t invtsc_control;
 
     /*
      * Reference time: 100 ns units since the partition started, derived
@@ -364,6 +366,15 @@ void hv_vp_reset(HvVp *vp, uint32_t vp_index);
  * reference time) is loaded.
  */
 void hv_vp_post_load(HvPartition *part, HvVp *vp, const HvOps *ops);
+
+/*
+ * What CPUID 0x80000007.EDX[8], the architectural invariant TSC bit, says
+ * with hv-invtsc: hidden (0) until the guest sets HV_EXPOSE_INVARIANT_TSC
+ * in HV_X64_MSR_TSC_INVARIANT_CONTROL, then shown (1), as KVM's
+ * kvm_hv_invtsc_suppressed() has it.  -1 without hv-invtsc: the CPU model
+ * decides.
+ */
+int hv_invtsc_cpuid_bit(const HvPartition *part);
 
 /* Is @msr a synthetic MSR this partition exposes? (the privilege check) */
 bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr);

@@ -70,6 +70,9 @@ static const uint32_t reenlightenment_msrs[] = {
     HV_X64_MSR_REENLIGHTENMENT_CONTROL, HV_X64_MSR_TSC_EMULATION_CONTROL,
     HV_X64_MSR_TSC_EMULATION_STATUS, 0
 };
+static const uint32_t invtsc_msrs[] = {
+    HV_X64_MSR_TSC_INVARIANT_CONTROL, 0
+};
 static const uint32_t syndbg_msrs[] = {
     HV_X64_MSR_SYNDBG_CONTROL, HV_X64_MSR_SYNDBG_STATUS,
     HV_X64_MSR_SYNDBG_SEND_BUFFER, HV_X64_MSR_SYNDBG_RECV_BUFFER,
@@ -331,6 +334,24 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .needs_vmx = true,
         .backends = HV_BACKEND_KVM,
         .kvm_cap = HV_KVM_CAP_HYPERV_DIRECT_TLBFLUSH,
+    },
+    /*
+     * Invariant TSC control.  KVM offers it since Linux 6.3 (the bit in
+     * KVM_GET_SUPPORTED_HV_CPUID); older kernels get the usual error.  It
+     * changes what a guest with an invariant TSC bit sees (hidden until
+     * the guest enables the control), so hv-passthrough leaves it alone
+     * and the user asks for it.
+     */
+    [HYPERV_FEAT_INVTSC] = {
+        .prop = "hv-invtsc",
+        .desc = "invariant TSC control (hv-invtsc)",
+        .flags = {
+            { HV_CPUID_FEATURES, HV_REG_EAX, HV_ACCESS_TSC_INVARIANT }
+        },
+        .skip_passthrough = true,
+        .backends = HV_BACKEND_ALL,
+        .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
+        .msrs = invtsc_msrs,
     },
 };
 

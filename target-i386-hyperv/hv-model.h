@@ -51,6 +51,8 @@ enum {
     HYPERV_FEAT_XMM_INPUT = 18,
     HYPERV_FEAT_TLBFLUSH_EXT = 19,
     HYPERV_FEAT_TLBFLUSH_DIRECT = 20,
+    /* Past upstream QEMU: qemu-hyperv's own */
+    HYPERV_FEAT_INVTSC = 21,
     HYPERV_FEAT_COUNT
 };
 

@@ -74,6 +74,14 @@ bool hv_partition_msr_exposed(const HvPartition *part, uint32_t msr)
                           true);
 }
 
+int hv_invtsc_cpuid_bit(const HvPartition *part)
+{
+    if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_INVTSC))) {
+        return -1;
+    }
+    return part->invtsc_control & HV_EXPOSE_INVARIANT_TSC ? 1 : 0;
+}
+
 bool hv_hypercalls_enabled(const HvPartition *part)
 {
     return part->hypercall & HV_HYPERCALL_ENABLE;
@@ -404,6 +412,9 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
     case HV_X64_MSR_TSC_EMULATION_STATUS:
         *val = part->tsc_emulation_status;
         break;
+    case HV_X64_MSR_TSC_INVARIANT_CONTROL:
+        *val = part->invtsc_control;
+        break;
     case HV_X64_MSR_SYNDBG_CONTROL:
         *val = part->syndbg_control;
         break;
@@ -524,6 +535,18 @@ HvMsrResult hv_msr_write(HvPartition *part, HvVp *vp, const HvOps *ops,
         }
         part->tsc_emulation_status = val;
         return HV_MSR_OK;
+    case HV_X64_MSR_TSC_INVARIANT_CONTROL:
+        /*
+         * KVM: only bit 0 exists, and once the guest has exposed the
+         * invariant TSC it cannot take it back (its CPUID would change
+         * under the feet of code that read it).
+         */
+        if ((val & ~HV_EXPOSE_INVARIANT_TSC) ||
+            (part->invtsc_control && !val)) {
+            return HV_MSR_GP;
+        }
+        part->invtsc_control = val;
+        return HV_MSR_OK;
     case HV_X64_MSR_SYNDBG_CONTROL:
         /*
          * The synthetic debugger is not in the TLFS; KVM and QEMU define
@@ -581,6 +604,7 @@ void hv_partition_reset(HvPartition *part, const HvOps *ops)
     part->reenlightenment_control = 0;
     part->tsc_emulation_control = 0;
     part->tsc_emulation_status = 0;
+    part->invtsc_control = 0;
     part->tsc_sequence = 0;
     part->tsc_scale = 0;
     part->tsc_offset = 0;

@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "kvm/kvm_i386.h"
 #include "hyperv-cpu.h"
+#include "hyperv-tcg.h"
 
 void hyperv_cpu_get_config(X86CPU *cpu, HvConfig *cfg)
 {
@@ -181,6 +182,32 @@ bool hyperv_filter_features(X86CPU *cpu, bool verbose)
     return filtered;
 }
 
+/*
+ * CPUID 0x80000007 with hv-invtsc: the invariant TSC bit (EDX[8]) is
+ * hidden until the guest enables it through
+ * HV_X64_MSR_TSC_INVARIANT_CONTROL, then shown, as KVM does -- and under
+ * TCG shown even though TCG filters "invtsc" otherwise: the guest TSC is
+ * the host's, scaled, or QEMU's virtual clock, invariant either way.
+ * Without hv-invtsc the CPU model's leaf stands.
+ */
+static bool hyperv_cpuid_invtsc(X86CPU *cpu, uint32_t *eax, uint32_t *ebx,
+                                uint32_t *ecx, uint32_t *edx)
+{
+    const HvPartition *part = hyperv_tcg_partition();
+    CPUX86State *env = &cpu->env;
+    int invtsc = part ? hv_invtsc_cpuid_bit(part) : -1;
+
+    if (invtsc < 0) {
+        return false;
+    }
+    *eax = 0;
+    *ebx = env->features[FEAT_8000_0007_EBX];
+    *ecx = 0;
+    *edx = (env->features[FEAT_8000_0007_EDX] & ~CPUID_APM_INVTSC) |
+           (invtsc ? CPUID_APM_INVTSC : 0);
+    return true;
+}
+
 bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,
                   uint32_t *ecx, uint32_t *edx)
 {
@@ -189,6 +216,9 @@ bool hyperv_cpuid(X86CPU *cpu, uint32_t index, uint32_t *eax, uint32_t *ebx,
     HvConfig cfg;
     int n;
 
+    if (index == 0x80000007) {
+        return hyperv_cpuid_invtsc(cpu, eax, ebx, ecx, edx);
+    }
     if (index < HV_CPUID_VENDOR_AND_MAX_FUNCTIONS ||
         index > HV_CPUID_VENDOR_AND_MAX_FUNCTIONS + 0x1ff) {
         return false;

@@ -54,6 +54,7 @@
 #define HV_REFERENCE_TSC_AVAILABLE   (1u << 9)
 #define HV_ACCESS_FREQUENCY_MSRS     (1u << 11)
 #define HV_ACCESS_REENLIGHTENMENTS_CONTROL  (1u << 13)
+#define HV_ACCESS_TSC_INVARIANT      (1u << 15)
 
 /*
  * HV_CPUID_FEATURES.EBX bits (partition privilege mask, high half)
@@ -193,6 +194,13 @@
 #define HV_REENLIGHTENMENT_ENABLE_BIT           (1u << 16)
 #define HV_X64_MSR_TSC_EMULATION_CONTROL        0x40000107
 #define HV_X64_MSR_TSC_EMULATION_STATUS         0x40000108
+
+/*
+ * Invariant TSC control (HV_ACCESS_TSC_INVARIANT): setting bit 0 makes the
+ * architectural invariant TSC bit, CPUID 0x80000007.EDX[8], visible
+ */
+#define HV_X64_MSR_TSC_INVARIANT_CONTROL        0x40000118
+#define HV_EXPOSE_INVARIANT_TSC                 (1ull << 0)
 
 /*
  * Hypercall MSR bits

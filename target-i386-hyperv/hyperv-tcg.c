@@ -791,14 +791,11 @@ static uint64_t scale_ticks(const HvTscClock *c, uint64_t ticks)
                                     host_tsc_hz);
 }
 
-uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
+uint64_t hyperv_tcg_guest_tsc_scaled(uint64_t ticks)
 {
     HvTscClock c;
     unsigned seq;
 
-    if (!hv_partition_created) {
-        return ticks;
-    }
     do {
         seq = seqlock_read_begin(&hv_tsc_lock);
         c = hv_tsc;
@@ -806,16 +803,44 @@ uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
     return scale_ticks(&c, ticks);
 }
 
+/*
+ * While the guest TSC runs at the host's rate -- always, unless a
+ * migration came from a host of another rate or x-hv-tsc-hz asks for
+ * one -- it is the host ticks plus an offset, which the inline
+ * hyperv_tcg_guest_tsc() adds without a call or the seqlock.  Call
+ * tsc_fast_path_off() before hv_tsc changes, tsc_fast_path_update()
+ * after.
+ */
+bool hyperv_tcg_tsc_at_host_rate = true;
+uint64_t hyperv_tcg_tsc_offset;
+
+static void tsc_fast_path_off(void)
+{
+    qatomic_set(&hyperv_tcg_tsc_at_host_rate, false);
+    smp_wmb();
+}
+
+static void tsc_fast_path_update(void)
+{
+    if (hv_tsc.hz == host_tsc_hz) {
+        qatomic_set(&hyperv_tcg_tsc_offset,
+                    hv_tsc.guest_base - hv_tsc.host_base);
+        qatomic_store_release(&hyperv_tcg_tsc_at_host_rate, true);
+    }
+}
+
 /* From now on the guest TSC runs at @hz, continuing from its value now */
 static void set_guest_tsc_hz(uint64_t hz)
 {
     uint64_t ticks = cpus_get_elapsed_ticks();
 
+    tsc_fast_path_off();
     seqlock_write_begin(&hv_tsc_lock);
     hv_tsc.guest_base = scale_ticks(&hv_tsc, ticks);
     hv_tsc.host_base = ticks;
     hv_tsc.hz = hz;
     seqlock_write_end(&hv_tsc_lock);
+    tsc_fast_path_update();
     hv_ops.tsc_hz = hz;
 }
 
@@ -922,10 +947,19 @@ static int hyperv_tsc_clock_pre_save(void *opaque)
     uint64_t ticks = cpus_get_elapsed_ticks();
 
     /* Save the guest TSC itself, not a base in this host's tick units */
+    tsc_fast_path_off();
     seqlock_write_begin(&hv_tsc_lock);
     hv_tsc.guest_base = scale_ticks(&hv_tsc, ticks);
     hv_tsc.host_base = ticks;
     seqlock_write_end(&hv_tsc_lock);
+    tsc_fast_path_update();
+    return 0;
+}
+
+static int hyperv_tsc_clock_pre_load(void *opaque)
+{
+    /* The fields are overwritten as they load */
+    tsc_fast_path_off();
     return 0;
 }
 
@@ -936,6 +970,7 @@ static int hyperv_tsc_clock_post_load(void *opaque, int version_id)
      * continue the source's (loadvm: they have moved on since savevm).
      */
     hv_tsc.host_base = cpus_get_elapsed_ticks();
+    tsc_fast_path_update();
     return 0;
 }
 
@@ -944,6 +979,7 @@ static const VMStateDescription vmstate_hyperv_tsc_clock = {
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_save = hyperv_tsc_clock_pre_save,
+    .pre_load = hyperv_tsc_clock_pre_load,
     .post_load = hyperv_tsc_clock_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT64(host_base, HvTscClock),
@@ -982,6 +1018,25 @@ static const VMStateDescription vmstate_hyperv_partition_syndbg = {
     }
 };
 
+/* HV_X64_MSR_TSC_INVARIANT_CONTROL (hv-invtsc), once the guest set it */
+static bool hyperv_partition_invtsc_needed(void *opaque)
+{
+    HvPartition *part = opaque;
+
+    return part->invtsc_control != 0;
+}
+
+static const VMStateDescription vmstate_hyperv_partition_invtsc = {
+    .name = "hyperv-tcg-partition/invtsc",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hyperv_partition_invtsc_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(invtsc_control, HvPartition),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static const VMStateDescription vmstate_hyperv_partition = {
     .name = "hyperv-tcg-partition",
     .version_id = 1,
@@ -1005,6 +1060,7 @@ static const VMStateDescription vmstate_hyperv_partition = {
     },
     .subsections = (const VMStateDescription * const []) {
         &vmstate_hyperv_partition_syndbg,
+        &vmstate_hyperv_partition_invtsc,
         NULL
     }
 };
@@ -1090,9 +1146,11 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hv_tsc_target_hz = cpu->hyperv_tcg_tsc_hz ? cpu->hyperv_tcg_tsc_hz
                                                : host_tsc_hz;
     seqlock_init(&hv_tsc_lock);
+    tsc_fast_path_off();
     hv_tsc.host_base = cpus_get_elapsed_ticks();
     hv_tsc.guest_base = hv_tsc.host_base;
     hv_tsc.hz = hv_tsc_target_hz;
+    tsc_fast_path_update();
     hv_partition.features = cpu->hyperv_features;
     hv_partition.spinlock_attempts = cfg.spinlock_attempts;
     hv_partition.enforce_cpuid = cfg.enforce_cpuid;
@@ -1239,17 +1297,12 @@ static const char *msr_result_name(HvMsrResult r)
     return r == HV_MSR_OK ? "ok" : r == HV_MSR_GP ? "#GP" : "not Hyper-V";
 }
 
-/* The synthetic MSRs all live in 0x40000000-0x400001FF */
-static bool is_hyperv_msr(uint32_t msr)
-{
-    return (msr & ~0x1ffu) == 0x40000000;
-}
-
-HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
+HvMsrResult hyperv_tcg_rdmsr_synthetic(CPUX86State *env, uint32_t msr,
+                                       uint64_t *val)
 {
     X86CPU *cpu = env_archcpu(env);
 
-    if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
+    if (!hyperv_tcg_active(cpu)) {
         return HV_MSR_NOT_HYPERV;
     }
     HvMsrResult r;
@@ -1261,11 +1314,12 @@ HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val)
     return r;
 }
 
-HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val)
+HvMsrResult hyperv_tcg_wrmsr_synthetic(CPUX86State *env, uint32_t msr,
+                                       uint64_t val)
 {
     X86CPU *cpu = env_archcpu(env);
 
-    if (!hyperv_tcg_active(cpu) || !is_hyperv_msr(msr)) {
+    if (!hyperv_tcg_active(cpu)) {
         return HV_MSR_NOT_HYPERV;
     }
     HvMsrResult r;

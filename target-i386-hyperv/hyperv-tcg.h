@@ -45,12 +45,39 @@ const char *hyperv_synic_status_name(HvSynicStatus status);
 /* Does the TCG backend serve Hyper-V to @cpu's guest? */
 bool hyperv_tcg_active(X86CPU *cpu);
 
+/* The synthetic MSRs all live in 0x40000000-0x400001FF */
+static inline bool hyperv_tcg_msr_in_range(uint32_t msr)
+{
+    return (msr & ~0x1ffu) == 0x40000000;
+}
+
+HvMsrResult hyperv_tcg_rdmsr_synthetic(CPUX86State *env, uint32_t msr,
+                                       uint64_t *val);
+HvMsrResult hyperv_tcg_wrmsr_synthetic(CPUX86State *env, uint32_t msr,
+                                       uint64_t val);
+
 /*
  * RDMSR / WRMSR of @msr.  HV_MSR_NOT_HYPERV leaves the access to QEMU's
- * ordinary MSR emulation; HV_MSR_GP means the guest gets #GP(0).
+ * ordinary MSR emulation; HV_MSR_GP means the guest gets #GP(0).  Every
+ * RDMSR and WRMSR of every guest comes here: the range check is inline.
  */
-HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr, uint64_t *val);
-HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr, uint64_t val);
+static inline HvMsrResult hyperv_tcg_rdmsr(CPUX86State *env, uint32_t msr,
+                                           uint64_t *val)
+{
+    if (likely(!hyperv_tcg_msr_in_range(msr))) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    return hyperv_tcg_rdmsr_synthetic(env, msr, val);
+}
+
+static inline HvMsrResult hyperv_tcg_wrmsr(CPUX86State *env, uint32_t msr,
+                                           uint64_t val)
+{
+    if (likely(!hyperv_tcg_msr_in_range(msr))) {
+        return HV_MSR_NOT_HYPERV;
+    }
+    return hyperv_tcg_wrmsr_synthetic(env, msr, val);
+}
 
 /* VMCALL / VMMCALL: true when handled as a hypercall, else the caller #UDs */
 bool hyperv_tcg_hypercall(CPUX86State *env);
@@ -58,9 +85,21 @@ bool hyperv_tcg_hypercall(CPUX86State *env);
 /*
  * The guest TSC for cpu_get_tsc(): @ticks (cpus_get_elapsed_ticks()) scaled
  * to the rate the Hyper-V partition's TSC runs at.  Identity when QEMU
- * provides no Hyper-V.
+ * provides no Hyper-V.  Every guest RDTSC comes here: while the guest
+ * TSC runs at the host's rate (the usual case) it is @ticks plus an
+ * offset, inline.
  */
-uint64_t hyperv_tcg_guest_tsc(uint64_t ticks);
+extern bool hyperv_tcg_tsc_at_host_rate;
+extern uint64_t hyperv_tcg_tsc_offset;
+uint64_t hyperv_tcg_guest_tsc_scaled(uint64_t ticks);
+
+static inline uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
+{
+    if (likely(qatomic_load_acquire(&hyperv_tcg_tsc_at_host_rate))) {
+        return ticks + qatomic_read(&hyperv_tcg_tsc_offset);
+    }
+    return hyperv_tcg_guest_tsc_scaled(ticks);
+}
 
 /* Migration of a VP's state (subsection of vmstate_x86_cpu) */
 extern const VMStateDescription vmstate_hyperv_tcg_vp;

@@ -628,6 +628,8 @@ static int msr_feature(uint32_t msr)
     case HV_X64_MSR_REENLIGHTENMENT_CONTROL ...
          HV_X64_MSR_TSC_EMULATION_STATUS:
         return HYPERV_FEAT_REENLIGHTENMENT;
+    case HV_X64_MSR_TSC_INVARIANT_CONTROL:
+        return HYPERV_FEAT_INVTSC;
     default:
         return -2;
     }
@@ -810,7 +812,8 @@ static const uint32_t msr_list[] = {
     HV_X64_MSR_SYNDBG_PENDING_BUFFER, HV_X64_MSR_SYNDBG_OPTIONS,
     HV_X64_MSR_CRASH_P0, HV_X64_MSR_CRASH_P4, HV_X64_MSR_CRASH_CTL,
     HV_X64_MSR_REENLIGHTENMENT_CONTROL, HV_X64_MSR_TSC_EMULATION_CONTROL,
-    HV_X64_MSR_TSC_EMULATION_STATUS, 0x40000109, 0x3fffffff, 0x1b,
+    HV_X64_MSR_TSC_EMULATION_STATUS, HV_X64_MSR_TSC_INVARIANT_CONTROL,
+    0x40000109, 0x3fffffff, 0x1b,
 };
 #define N_MSRS  (sizeof(msr_list) / sizeof(msr_list[0]))
 

@@ -422,6 +422,46 @@ static void test_tsc_sequence(void)
     }
 }
 
+/*
+ * hv-invtsc: CPUID 0x80000007.EDX[8] is hidden until the guest sets
+ * HV_X64_MSR_TSC_INVARIANT_CONTROL (only bit 0 exists, and it is not
+ * cleared again: KVM's rules), and both survive a migration.  TCG filters
+ * "invtsc" otherwise; with hv-invtsc its TSC counts as invariant.
+ */
+static void test_invtsc(void)
+{
+    HvGuestOptions opts = {
+        .cpu = MIG_CPU ",hv-invtsc",
+        .smp = 1,
+        .test = "migration-invtsc",
+    };
+    g_autoptr(HvGuest) g = hv_guest_launch(&opts);
+    uint64_t mailbox;
+
+    mailbox = hv_guest_wait_record(g, "mailbox")->values[0];
+    hv_guest_migrate(g);
+    qtest_writel(hv_guest_qts(g), mailbox, 1);
+    hv_guest_wait(g);
+    hv_assert_guest_passed(g);
+
+    /* HV_ACCESS_TSC_INVARIANT; the invariant TSC bit still hidden */
+    hv_assert_value_masked(g, 0, 1u << 15, 1u << 15, "invtsc.cpuid");
+    hv_assert_value_masked(g, 1, 1u << 8, 0, "invtsc.cpuid");
+    hv_assert_no_fault(g, "invtsc.rd0");
+    hv_assert_value(g, 0, 0, "invtsc.rd0");
+    hv_assert_fault(g, 13, "invtsc.wr2");
+    hv_assert_fault(g, 13, "invtsc.wr_high");
+    hv_assert_no_fault(g, "invtsc.wr1");
+    hv_assert_value(g, 0, 1, "invtsc.wr1");
+    hv_assert_value_masked(g, 1, 1u << 8, 1u << 8, "invtsc.wr1");
+    hv_assert_fault(g, 13, "invtsc.clear");
+    hv_assert_value(g, 0, 1, "invtsc.clear");
+    /* The destination goes on where the source was */
+    hv_assert_value(g, 0, 1, "invtsc.after");
+    hv_assert_value(g, 1, HV_GUEST_FAULT_NONE, "invtsc.after");
+    hv_assert_value_masked(g, 2, 1u << 8, 1u << 8, "invtsc.after");
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -436,6 +476,7 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/hyperv/migration/tsc-sequence", test_tsc_sequence);
     qtest_add_func("/hyperv/migration/savevm-loadvm", test_savevm_loadvm);
+    qtest_add_func("/hyperv/migration/invtsc", test_invtsc);
 
     return g_test_run();
 }

@@ -217,6 +217,39 @@ static const HvKvmHost kvm_v6_1_intel = {
 };
 
 /*
+ * Linux v6.6, Intel VMX host, system ioctl (vcpu == NULL): reconstructed
+ * from v6.6's kvm_get_hv_cpuid() as the v6.1 fixture plus what came since:
+ * HV_ACCESS_TSC_INVARIANT (v6.3, EAX[15]), HV_ENABLE_EXTENDED_HYPERCALLS
+ * (EBX[20]) and HV_FEATURE_EXT_GVA_RANGES_FLUSH (EDX[14]).  Capabilities
+ * as v6.1, which (like every fixture here) leaves out
+ * KVM_CAP_HYPERV_DIRECT_TLBFLUSH and so HV_X64_NESTED_DIRECT_FLUSH.
+ */
+static const HvCpuidLeaf kvm_v6_6_intel_leaves[] = {
+    { 0x40000000, 0x40000082, 0x756e694c, 0x564b2078, 0x7648204d },
+    { 0x40000001, 0x31237648, 0, 0, 0 },
+    { 0x40000002, 0x00003839, 0x000a0000, 0, 0 },
+    { 0x40000003, 0x0000aaff, 0x00100830, 0, 0x00084d12 },
+    { 0x40000004, 0x00004e2c, 0x00000fff, 0, 0 },
+    { 0x40000005, 0x00000400, 0x00000040, 0, 0 },
+    { 0x40000080, 0, 0x756e694c, 0x564b2078, 0x7648204d },
+    { 0x40000081, 0x31235356, 0, 0, 0 },
+    { 0x40000082, 0x00000002, 0, 0, 0 },
+    /* as v6.1: the fixtures leave the direct L2 TLB flush out (no cap) */
+    { 0x4000000a, 0x00080101, 0x00000001, 0, 0 },
+};
+
+static const HvKvmHost kvm_v6_6_intel = {
+    .cap = {
+        KVM_CAPS_HYPERV_BASE,
+        [HV_KVM_CAP_HYPERV_ENLIGHTENED_VMCS] = true,
+        [HV_KVM_CAP_SYS_HYPERV_CPUID] = true,
+        [HV_KVM_CAP_HYPERV_ENFORCE_CPUID] = true,
+    },
+    .leaves = kvm_v6_6_intel_leaves,
+    .n_leaves = FIXTURE_LEN(kvm_v6_6_intel_leaves),
+};
+
+/*
  * Linux v6.1.192, AMD SVM host, system ioctl (vcpu == NULL).
  *
  * svm_nested_ops has neither get_evmcs_version nor enable_evmcs: no eVMCS

@@ -200,16 +200,25 @@ static const ExpectedFeature expected_features[] = {
         .flags = { { 0x4000000a, HV_REG_EAX, 0x00020000 } },
         .deps = BIT64(1),                       /* vapic */
         .needs_vmx = true,
+    }, {
+        /* Past upstream: numbered after upstream's, never renumbered */
+        .number = 21, .model_enum = HYPERV_FEAT_INVTSC,
+        .prop = "hv-invtsc",
+        .desc = "invariant TSC control (hv-invtsc)",
+        /* HV_ACCESS_TSC_INVARIANT (1u << 15) */
+        .flags = { { 0x40000003, HV_REG_EAX, 0x00008000 } },
+        .skip_passthrough = true,
+        .tcg = true,
     },
 };
 
-/* All 21 upstream features */
-#define ALL_FEATURES    0x1fffffull
+/* The 21 upstream features and qemu-hyperv's own (21: hv-invtsc) */
+#define ALL_FEATURES    0x3fffffull
 
 static void test_feature_count(void)
 {
-    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 21);
-    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 21);
+    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 22);
+    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 22);
     g_assert_cmphex(HV_FEAT_ALL, ==, ALL_FEATURES);
 }
 
@@ -270,9 +279,12 @@ static void test_feature_by_prop_unknown(void)
 
 static void test_skip_passthrough(void)
 {
-    /* Only hv-syndbg (bit 16) is left out of hv-passthrough */
+    /*
+     * hv-syndbg (bit 16) and hv-invtsc (21, it changes what CPUID says
+     * about the TSC) are left out of hv-passthrough
+     */
     check_mask("skip_passthrough", hv_skip_passthrough_features(),
-               BIT64(16));
+               BIT64(16) | BIT64(21));
 }
 
 static void test_backend_tcg(void)
@@ -281,15 +293,16 @@ static void test_backend_tcg(void)
      * TCG today: relaxed (0), vapic (1), time (2), crash (3), reset (4),
      * vpindex (5), runtime (6), synic (7), stimer (8), frequencies (9),
      * reenlightenment (10), tlbflush (11), ipi (13), stimer-direct (14),
-     * avic (15), syndbg (16), xmm-input (18), tlbflush-ext (19);
-     * not the nested-VMX evmcs (12), emsr-bitmap (17),
+     * avic (15), syndbg (16), xmm-input (18), tlbflush-ext (19),
+     * invtsc (21); not the nested-VMX evmcs (12), emsr-bitmap (17),
      * tlbflush-direct (20)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
                BIT64(0) | BIT64(1) | BIT64(2) | BIT64(3) | BIT64(4) |
                BIT64(5) | BIT64(6) | BIT64(7) | BIT64(8) | BIT64(9) |
                BIT64(10) | BIT64(11) | BIT64(13) | BIT64(14) |
-               BIT64(15) | BIT64(16) | BIT64(18) | BIT64(19));
+               BIT64(15) | BIT64(16) | BIT64(18) | BIT64(19) |
+               BIT64(21));
 }
 
 static void test_backend_kvm(void)
@@ -827,13 +840,13 @@ static void test_problems_overflow(void)
     hv_problem_add(&problems, "%s", long_line);
     g_assert_cmpint(strlen(problems.msg[0]), ==, HV_PROBLEM_LEN - 1);
 
-    /* Room for 29 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
+    /* Room for 30 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
     for (i = 1; i < 40; i++) {
         hv_problem_add(&problems, "line %d", i);
     }
-    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 29);
-    g_assert_cmpint(problems.count, ==, 29);
-    g_assert_cmpstr(problems.msg[28], ==, "line 28");
+    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 30);
+    g_assert_cmpint(problems.count, ==, 30);
+    g_assert_cmpstr(problems.msg[29], ==, "line 29");
 }
 
 int main(int argc, char **argv)

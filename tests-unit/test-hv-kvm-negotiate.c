@@ -17,13 +17,13 @@
 #include "hv-unit.h"
 #include "kvm-fixtures.h"
 
-#define ALL_FEATURES    0x1fffffull
+#define ALL_FEATURES    0x3fffffull
 
-/* Property and description of each feature, by upstream number */
+/* Property and description of each feature, by number */
 static const struct {
     const char *prop;
     const char *desc;
-} names[21] = {
+} names[HYPERV_FEAT_COUNT] = {
     { "hv-relaxed", "relaxed timing (hv-relaxed)" },
     { "hv-vapic", "virtual APIC (hv-vapic)" },
     { "hv-time", "clocksources (hv-time)" },
@@ -46,13 +46,14 @@ static const struct {
     { "hv-tlbflush-ext",
       "Extended gva ranges for TLB flush hypercalls (hv-tlbflush-ext)" },
     { "hv-tlbflush-direct", "direct TLB flush (hv-tlbflush-direct)" },
+    { "hv-invtsc", "invariant TSC control (hv-invtsc)" },
 };
 
 /*
  * Each feature with everything it depends on (including SynIC's VP_INDEX),
  * so that asking for it alone raises no dependency problem.
  */
-static const uint64_t with_deps[21] = {
+static const uint64_t with_deps[HYPERV_FEAT_COUNT] = {
     [0] = BIT64(0),
     [1] = BIT64(1),
     [2] = BIT64(2),
@@ -74,6 +75,7 @@ static const uint64_t with_deps[21] = {
     [18] = BIT64(18),
     [19] = BIT64(19) | BIT64(11) | BIT64(5),
     [20] = BIT64(20) | BIT64(1),
+    [21] = BIT64(21),
 };
 
 /* The problem lines, as templates */
@@ -130,8 +132,9 @@ static const KernelCase kernels[] = {
             { 18, "KVM_CAP_HYPERV_CPUID", true },
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+            { 21, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 5,
+        .n_missing = 6,
     }, {
         .name = "v5.15-intel",
         .host = &kvm_v5_15_intel,
@@ -144,8 +147,9 @@ static const KernelCase kernels[] = {
             { 17, "KVM_CAP_HYPERV_CPUID", true },
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+            { 21, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 3,
+        .n_missing = 4,
     }, {
         .name = "v6.1-intel",
         .host = &kvm_v6_1_intel,
@@ -157,8 +161,9 @@ static const KernelCase kernels[] = {
         .missing = {
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+            { 21, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 2,
+        .n_missing = 3,
     }, {
         .name = "v6.1-amd",
         .host = &kvm_v6_1_amd,
@@ -171,8 +176,24 @@ static const KernelCase kernels[] = {
             { 12, "KVM_CAP_HYPERV_ENLIGHTENED_VMCS", false },
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+            { 21, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 3,
+        .n_missing = 4,
+    }, {
+        .name = "v6.6-intel",
+        .host = &kvm_v6_6_intel,
+        /*
+         * all but tlbflush-direct (no KVM_CAP_HYPERV_DIRECT_TLBFLUSH in
+         * the fixture); hv-invtsc (21) and hv-tlbflush-ext (19) are there
+         */
+        .supported = 0x2fffff,
+        .passthrough = 0x0effff,            /* not syndbg, not invtsc */
+        .max_vps = 1024,
+        .enforce_cpuid = true,
+        .missing = {
+            { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+        },
+        .n_missing = 1,
     },
 };
 
@@ -181,8 +202,8 @@ typedef struct FeatureCase {
     int feat;
 } FeatureCase;
 
-static FeatureCase feature_cases[ARRAY_LEN(kernels)][21];
-static FeatureCase no_hyperv_cases[21];
+static FeatureCase feature_cases[ARRAY_LEN(kernels)][HYPERV_FEAT_COUNT];
+static FeatureCase no_hyperv_cases[HYPERV_FEAT_COUNT];
 
 static const Missing *find_missing(const KernelCase *k, int feat)
 {
@@ -442,7 +463,7 @@ static void test_no_hyperv_everything(void)
     HvConfig cfg;
     int feat, i;
 
-    for (feat = 0; feat < 21; feat++) {
+    for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
         g_ptr_array_add(lines, g_strdup_printf(NO_HYPERV_FMT,
                                                names[feat].prop,
                                                names[feat].prop));
@@ -876,7 +897,7 @@ int main(int argc, char **argv)
 
             g_test_add_data_func(path, kc, per_kernel[t].func);
         }
-        for (feat = 0; feat < 21; feat++) {
+        for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
             g_autofree char *path =
                 g_strdup_printf("/hv-kvm/%s/feature/%s", kc->name,
                                 names[feat].prop);
@@ -888,7 +909,7 @@ int main(int argc, char **argv)
         }
     }
 
-    for (feat = 0; feat < 21; feat++) {
+    for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
         g_autofree char *path =
             g_strdup_printf("/hv-kvm/no-hyperv/feature/%s", names[feat].prop);
 

@@ -27,6 +27,7 @@
 #define F_FREQUENCIES   9
 #define F_REENLIGHT     10
 #define F_SYNDBG        16
+#define F_INVTSC        21
 
 #define TSC_PAGE        0x5000ull
 
@@ -94,8 +95,8 @@ static void test_not_hyperv(void)
 static void test_unassigned_high_range(void)
 {
     static const uint32_t high[] = {
-        0x40000109, 0x40000114, 0x40000115, 0x40000118, 0x40000180,
-        0x400001f0, 0x400001ff,
+        0x40000109, 0x40000114, 0x40000115, 0x40000117, 0x40000119,
+        0x40000180, 0x400001f0, 0x400001ff,
     };
     int enforce;
     size_t i;
@@ -142,6 +143,7 @@ static const struct {
     { 0x40000106, F_REENLIGHT, false },
     { 0x40000107, F_REENLIGHT, false },
     { 0x40000108, F_REENLIGHT, false },
+    { 0x40000118, F_INVTSC, false },
 };
 
 /* hv-enforce-cpuid=on: KVM's hv_check_msr_access() */
@@ -264,6 +266,48 @@ static void test_vp_index_unenforced(void)
     g_assert_cmpint(hv_msr_write(&f->part, &f->vp[3], &f->ops, 0x40000002,
                                  3), ==, HV_MSR_GP);
     fake_free(f);
+}
+
+/*
+ * hv-invtsc: HV_X64_MSR_TSC_INVARIANT_CONTROL as KVM (Linux 6.3+) has it:
+ * bit 0 only, not cleared again by the guest, 0 after a reset; CPUID
+ * 0x80000007.EDX[8] hidden until it is set
+ */
+static void test_invtsc(void)
+{
+    Fake *f = fake_new(BIT64(F_INVTSC), 1);
+    Fake *off = fake_new(BIT64(F_RELAXED), 1);
+    uint64_t val;
+
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&f->part), ==, 0);
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&off->part), ==, -1);
+    check_hex64("TSC_INVARIANT_CONTROL", rd_ok(f, 0x40000118), 0);
+    g_assert_cmpint(wr(f, 0x40000118, 2), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000118, 3), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000118, 1ull << 63), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000118, 0), ==, HV_MSR_OK);
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&f->part), ==, 0);
+    g_assert_cmpint(wr(f, 0x40000118, 1), ==, HV_MSR_OK);
+    check_hex64("TSC_INVARIANT_CONTROL", rd_ok(f, 0x40000118), 1);
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&f->part), ==, 1);
+    /* Once exposed, the invariant TSC stays */
+    g_assert_cmpint(wr(f, 0x40000118, 0), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x40000118, 1), ==, HV_MSR_OK);
+    check_hex64("TSC_INVARIANT_CONTROL", rd_ok(f, 0x40000118), 1);
+    /* A reset starts the partition afresh */
+    hv_partition_reset(&f->part, &f->ops);
+    check_hex64("TSC_INVARIANT_CONTROL after reset", rd_ok(f, 0x40000118), 0);
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&f->part), ==, 0);
+
+    /* Without hv-invtsc: #GP only with hv-enforce-cpuid (KVM) */
+    off->part.enforce_cpuid = true;
+    g_assert_cmpint(rd(off, 0x40000118, &val), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(off, 0x40000118, 1), ==, HV_MSR_GP);
+    off->part.enforce_cpuid = false;
+    g_assert_cmpint(wr(off, 0x40000118, 1), ==, HV_MSR_OK);
+    g_assert_cmpint(hv_invtsc_cpuid_bit(&off->part), ==, -1);
+    fake_free(f);
+    fake_free(off);
 }
 
 /* GUEST_OS_ID and HYPERCALL exist in every Hyper-V partition */
@@ -1303,6 +1347,7 @@ int main(int argc, char **argv)
                     test_privilege_unenforced_synic);
     g_test_add_func("/msr/vp-index/unenforced", test_vp_index_unenforced);
     g_test_add_func("/msr/privilege/base", test_base_msrs);
+    g_test_add_func("/msr/invtsc", test_invtsc);
     g_test_add_func("/msr/guest-os-id", test_guest_os_id);
     g_test_add_func("/msr/hypercall/page-vmcall",
                     test_hypercall_page_vmcall);

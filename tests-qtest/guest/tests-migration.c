@@ -326,3 +326,71 @@ GUEST_TEST(migration_tsc_seq,
     .setup = seq_setup,
     .cpu_fn = seq_cpu,
 );
+
+/*
+ * migration-invtsc (hv-invtsc): HV_X64_MSR_TSC_INVARIANT_CONTROL and the
+ * invariant TSC bit it exposes.  Before the migration the guest checks
+ * the privilege bit, that CPUID 0x80000007.EDX[8] is hidden, the MSR's
+ * rules (KVM's: bit 0 only; not cleared again), and enables it; after
+ * the migration both the MSR and the CPUID bit must still say so.
+ *
+ *   invtsc.cpuid             0x40000003.EAX; 0x80000007.EDX before
+ *   invtsc.rd0               RDMSR: fault; value
+ *   invtsc.wr2 / wr_high     WRMSR 2 / bit 63: fault
+ *   invtsc.wr1               WRMSR 1: fault; value read back;
+ *                            0x80000007.EDX after
+ *   invtsc.clear             WRMSR 0 after 1: fault; value read back
+ *   mailbox                  GPA of the mailbox word
+ *   invtsc.after             after the migration: RDMSR value, fault;
+ *                            0x80000007.EDX
+ */
+#define HV_X64_MSR_TSC_INVARIANT_CONTROL    0x40000118
+
+static volatile uint32_t invtsc_mailbox;    /* written by the qtest */
+
+static void invtsc_setup(void)
+{
+    uint64_t v[3];
+    uint8_t fault;
+
+    v[0] = cpuid(0x40000003, 0).eax;
+    v[1] = cpuid(0x80000007, 0).edx;
+    record(HV_GUEST_FAULT_NONE, 2, v, "invtsc.cpuid");
+    v[0] = 0x55;
+    fault = rdmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, &v[0]);
+    record(fault, 1, v, "invtsc.rd0");
+    record(wrmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, 2), 0, NULL,
+           "invtsc.wr2");
+    record(wrmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, 1ull << 63), 0,
+           NULL, "invtsc.wr_high");
+    fault = wrmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, 1);
+    v[0] = rdmsr(HV_X64_MSR_TSC_INVARIANT_CONTROL);
+    v[1] = cpuid(0x80000007, 0).edx;
+    record(fault, 2, v, "invtsc.wr1");
+    fault = wrmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, 0);
+    v[0] = rdmsr(HV_X64_MSR_TSC_INVARIANT_CONTROL);
+    record(fault, 1, v, "invtsc.clear");
+    mailbox_announce(&invtsc_mailbox, "mailbox");
+}
+
+static void invtsc_cpu(unsigned int cpu)
+{
+    uint64_t v[3];
+
+    if (cpu != 0) {
+        return;
+    }
+    while (!invtsc_mailbox) {
+        cpu_relax();
+    }
+    v[1] = rdmsr_safe(HV_X64_MSR_TSC_INVARIANT_CONTROL, &v[0]);
+    v[2] = cpuid(0x80000007, 0).edx;
+    record(HV_GUEST_FAULT_NONE, 3, v, "invtsc.after");
+}
+
+GUEST_TEST(migration_invtsc,
+    .name = "migration-invtsc",
+    .description = "hv-invtsc: the control MSR, the CPUID bit, migration",
+    .setup = invtsc_setup,
+    .cpu_fn = invtsc_cpu,
+);
