@@ -817,6 +817,7 @@ uint64_t hyperv_tcg_tsc_offset;
 static void tsc_fast_path_off(void)
 {
     qatomic_set(&hyperv_tcg_tsc_at_host_rate, false);
+    /* Readers stop adding the offset before hv_tsc changes */
     smp_wmb();
 }
 
