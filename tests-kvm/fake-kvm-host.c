@@ -54,22 +54,81 @@ static const HvKvmHost kvm_v6_1_intel_nonested = {
     .n_leaves = FIXTURE_LEN(kvm_v6_1_intel_nonested_leaves),
 };
 
+/*
+ * Linux v6.1.192, Intel, on a host where SMT is impossible (nosmt, or a CPU
+ * without it): kvm_get_hv_cpuid() sets HV_X64_NO_NONARCH_CORESHARING
+ * (0x40000004.EAX bit 18) when !cpu_smt_possible(); otherwise the 6.1
+ * Intel fixture.  What hv-no-nonarch-coresharing=auto passes on.
+ */
+static HvCpuidLeaf
+kvm_v6_1_intel_nosmt_leaves[FIXTURE_LEN(kvm_v6_1_intel_leaves)];
+
+static HvKvmHost kvm_v6_1_intel_nosmt = {
+    .cap = {
+        KVM_CAPS_HYPERV_BASE,
+        [HV_KVM_CAP_HYPERV_ENLIGHTENED_VMCS] = true,
+        [HV_KVM_CAP_SYS_HYPERV_CPUID] = true,
+        [HV_KVM_CAP_HYPERV_ENFORCE_CPUID] = true,
+    },
+    .leaves = kvm_v6_1_intel_nosmt_leaves,
+    .n_leaves = FIXTURE_LEN(kvm_v6_1_intel_leaves),
+};
+
+static void __attribute__((constructor)) make_nosmt_leaves(void)
+{
+    int i;
+
+    for (i = 0; i < FIXTURE_LEN(kvm_v6_1_intel_leaves); i++) {
+        kvm_v6_1_intel_nosmt_leaves[i] = kvm_v6_1_intel_leaves[i];
+        if (kvm_v6_1_intel_nosmt_leaves[i].function == 0x40000004) {
+            kvm_v6_1_intel_nosmt_leaves[i].eax |= 1u << 18;
+        }
+    }
+}
+
+/*
+ * A kernel before KVM_GET_SUPPORTED_HV_CPUID (Linux 5.0): Linux 4.19, whose
+ * check_extension has KVM_CAP_HYPERV, _VAPIC, _TIME, _SYNIC, _SYNIC2,
+ * _VP_INDEX, _EVENTFD (4.16) and _TLBFLUSH (4.18), but neither _SEND_IPI
+ * nor _ENLIGHTENED_VMCS (4.20) nor _CPUID (5.0).  QEMU rebuilds the
+ * leaves from these capabilities and the MSR list
+ * (get_supported_hv_cpuid_legacy()); 4.19 lists every Hyper-V MSR of
+ * the later kernels but the synthetic debugger's (5.8).
+ */
+static const HvKvmHost kvm_v4_19_legacy = {
+    .cap = {
+        [HV_KVM_CAP_HYPERV] = true,
+        [HV_KVM_CAP_HYPERV_VAPIC] = true,
+        [HV_KVM_CAP_HYPERV_TIME] = true,
+        [HV_KVM_CAP_HYPERV_SYNIC] = true,
+        [HV_KVM_CAP_HYPERV_SYNIC2] = true,
+        [HV_KVM_CAP_HYPERV_VP_INDEX] = true,
+        [HV_KVM_CAP_HYPERV_TLBFLUSH] = true,
+    },
+    .leaves = NULL,
+    .n_leaves = 0,
+};
+
 static const FakeHostProfile profiles[] = {
+    { "4.19-intel", "Linux 4.19, Intel, nested: no KVM_GET_SUPPORTED_HV_CPUID",
+      &kvm_v4_19_legacy, false, true, true, false, 288 },
     { "5.10-intel", "Linux 5.10, Intel, nested (vCPU HV_CPUID ioctl only)",
-      &kvm_v5_10_intel, false, true, false, 288 },
+      &kvm_v5_10_intel, false, false, true, false, 288 },
     { "5.15-intel", "Linux 5.15, Intel, nested",
-      &kvm_v5_15_intel, false, true, false, 1024 },
+      &kvm_v5_15_intel, false, false, true, false, 1024 },
     { "6.1-intel", "Linux 6.1, Intel, nested",
-      &kvm_v6_1_intel, false, true, false, 1024 },
+      &kvm_v6_1_intel, false, false, true, false, 1024 },
+    { "6.1-intel-nosmt", "Linux 6.1, Intel, nested, no SMT on the host",
+      &kvm_v6_1_intel_nosmt, false, false, true, false, 1024 },
     { "6.1-intel-nonested", "Linux 6.1, Intel, kvm_intel.nested=0",
-      &kvm_v6_1_intel_nonested, false, false, false, 1024 },
+      &kvm_v6_1_intel_nonested, false, false, false, false, 1024 },
     { "6.1-amd", "Linux 6.1, AMD, nested",
-      &kvm_v6_1_amd, false, true, true, 1024 },
+      &kvm_v6_1_amd, false, false, true, true, 1024 },
     /* Only the base CPUID differs: the AMD leaves have no nested bits */
     { "6.1-amd-nonested", "Linux 6.1, AMD, kvm_amd.nested=0",
-      &kvm_v6_1_amd, false, false, true, 1024 },
+      &kvm_v6_1_amd, false, false, false, true, 1024 },
     { "nohyperv", "Linux >= 6.8 built with CONFIG_KVM_HYPERV=n, Intel",
-      &kvm_no_hyperv, true, true, false, 4096 },
+      &kvm_no_hyperv, true, false, true, false, 4096 },
 };
 
 const FakeHostProfile *fake_host_profile(const char *name)
@@ -217,6 +276,10 @@ static const uint32_t hv_msrs[] = {
     0x40000100, 0x40000101, 0x40000102, 0x40000103, 0x40000104, 0x40000105,
     0x40000003, 0x40000002, 0x40000010, 0x40000080, 0x400000b0,
     0x40000073, 0x40000106, 0x40000107, 0x40000108,
+};
+
+/* ...and its synthetic debugger MSRs, since v5.8 */
+static const uint32_t syndbg_msrs[] = {
     0x400000ff, 0x400000f1, 0x400000f2, 0x400000f3, 0x400000f4, 0x400000f5,
 };
 
@@ -250,6 +313,9 @@ int fake_host_msrs(const FakeHostProfile *p, uint32_t *out, int max)
 
     if (!p->no_hyperv) {
         n = add_msrs(out, n, max, hv_msrs, N_OF(hv_msrs));
+    }
+    if (!p->no_hyperv && !p->no_syndbg) {
+        n = add_msrs(out, n, max, syndbg_msrs, N_OF(syndbg_msrs));
     }
     if (p->amd) {
         n = add_msrs(out, n, max, svm_msrs, N_OF(svm_msrs));

@@ -30,6 +30,8 @@ typedef struct FakeHostProfile {
     const void *hv_host;            /* const HvKvmHost * */
     /* Linux >= 6.8 with CONFIG_KVM_HYPERV=n: no HV MSRs, no eventfd cap */
     bool no_hyperv;
+    /* Before Linux 5.8: no synthetic debugger MSRs */
+    bool no_syndbg;
     /* VMX or SVM exposed to guests (kvm_intel.nested / kvm_amd.nested) */
     bool nested;
     bool amd;

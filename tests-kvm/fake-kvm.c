@@ -837,8 +837,9 @@ static bool is_hv_msr(uint32_t index)
  * Whether KVM_SET_MSRS/KVM_GET_MSRS take this MSR.  For the Hyper-V range,
  * what kvm_hv_set_msr_common()/kvm_hv_get_msr_common() handle in v5.10 to
  * v6.1 (partition-wide and per-VP MSRs, SynIC, timers, crash,
- * reenlightenment, TSC emulation, syndbg); nothing with CONFIG_KVM_HYPERV=n,
- * where kvm_set_msr_common() fails them like any unknown MSR.  The kernel
+ * reenlightenment, TSC emulation, syndbg since v5.8); nothing with
+ * CONFIG_KVM_HYPERV=n, where kvm_set_msr_common() fails them like any
+ * unknown MSR.  The kernel
  * stops at the first MSR it fails and returns how many it processed.
  */
 static bool msr_accepted(uint32_t index)
@@ -849,10 +850,11 @@ static bool msr_accepted(uint32_t index)
     if (fk.host->no_hyperv) {
         return false;
     }
+    if ((index >= 0x400000f1 && index <= 0x400000f5) || index == 0x400000ff) {
+        return !fk.host->no_syndbg;                         /* syndbg */
+    }
     return index <= 0x4000009f ||                           /* ... SINT15 */
            (index >= 0x400000b0 && index <= 0x400000b7) ||  /* stimers */
-           (index >= 0x400000f1 && index <= 0x400000f5) ||  /* syndbg */
-           index == 0x400000ff ||                           /* syndbg opt */
            (index >= 0x40000100 && index <= 0x40000108);    /* crash, */
                                                             /* reenl., TSC */
 }
