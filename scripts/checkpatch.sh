@@ -97,6 +97,11 @@ cd "$BUILD_DIR/qemu" || exit 1
 for f in "$top"/tests-qtest/*.[ch]; do
     [ -f "$f" ] && check -f "tests/qtest/hyperv/$(basename "$f")"
 done
+# The fake /dev/kvm of the KVM differential (test code, never built
+# into QEMU) is written in QEMU's style too
+for f in "$top"/tests-kvm/*.[ch]; do
+    [ -f "$f" ] && check -f "$f"
+done
 if [ $bad = 0 ]; then
     echo "checkpatch: all patches and sources clean"
 fi
