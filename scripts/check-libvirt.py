@@ -54,6 +54,10 @@ SEED_CPU = ('max,hv-time=on,hv-relaxed=on,hv-vapic=on,hv-spinlocks=0x1fff,hv-vpi
             'hv-runtime=on,hv-synic=on,hv-stimer=on,hv-frequencies=on')
 
 
+# TCG's most complete model, as make demo uses (-cpu max).
+CPU = "<cpu mode='maximum'/>"
+
+
 def seed_with(extra):
     return SEED_HYPERV.replace('</hyperv>', '  %s\n    </hyperv>' % extra)
 
@@ -153,7 +157,7 @@ def domain_xml(d, a, serial):
   <features>
     %(features)s
   </features>
-  <cpu mode='maximum' check='none'/>
+  %(cpu)s
   %(clock)s
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
@@ -163,7 +167,37 @@ def domain_xml(d, a, serial):
   </devices>
 %(qemu_ns)s</domain>
 """ % dict(name=d['name'], kernel=a.kernel, initrd=a.initrd, append=append, features=features,
-           clock=d['clock'], devices='\n    '.join(devices), qemu_ns=qemu_ns)
+           cpu=CPU, clock=d['clock'], devices='\n    '.join(devices), qemu_ns=qemu_ns)
+
+
+def canon(e):
+    """An XML element as comparable data: tag, attributes, children."""
+    return (e.tag, sorted(e.attrib.items()), [canon(c) for c in e])
+
+
+def readme_example(path):
+    """The README's libvirt example must be what the 'seed' domain boots:
+    -> [(ok, what)]."""
+    import xml.etree.ElementTree as ET
+    try:
+        with open(path) as f:
+            text = f.read()
+        sect = text[text.index('\n## libvirt\n'):]
+        block = re.search(r'```xml\n(.*?)```', sect, re.S).group(1)
+        dom = ET.fromstring(block)
+    except (OSError, ValueError, AttributeError, ET.ParseError) as e:
+        return [(False, 'README.md: no parsable ```xml block under "## libvirt" (%s)' % e)]
+    want = {'features/hyperv': ET.fromstring(SEED_HYPERV), 'clock': ET.fromstring(SEED_CLOCK),
+            'cpu': ET.fromstring(CPU)}
+    res = []
+    for where, w in want.items():
+        got = dom.find(where)
+        res.append((got is not None and canon(got) == canon(w),
+                    "README.md's example has the seed domain's <%s>" % where))
+    emu = dom.findtext('devices/emulator') or ''
+    res.append((emu == '/usr/local/bin/qemu-system-x86_64',
+                "README.md's example points <emulator> at make install's default, %s" % (emu or 'nothing')))
+    return res
 
 
 def virsh(*args, timeout=120):
@@ -255,6 +289,7 @@ def main():
     ap.add_argument('--timeout', type=float, default=300)
     ap.add_argument('--stress', type=int, default=400)
     ap.add_argument('--only', default='')
+    ap.add_argument('--readme', default=os.path.join(HERE, '..', 'README.md'))
     a = ap.parse_args()
     only = [n for n in a.only.split(',') if n]
     lines = []
@@ -302,6 +337,14 @@ def main():
         log = domain_log(a, name)
         collect(d, out, log, seconds)
         r = report.Run(out)
+        # The guest's console output can still sit in the tty when the
+        # kernel prints the deliberate panic: that starts at "sysrq:
+        # Trigger a crash" even where DEMO-CRASH comes out after it.
+        if any(l.startswith('DEMO-CRASH') for l in r.raw):
+            for i, l in enumerate(r.klog):
+                if l.startswith('sysrq: Trigger a crash'):
+                    r.crash_at = i if r.crash_at is None else min(r.crash_at, i)
+                    break
         runs[name] = r
         print('#   %s after %.0fs (libvirt: %s)' % (r.end, time.monotonic() - t0,
                                                      r.result.get('libvirt-reason')), flush=True)
@@ -311,6 +354,10 @@ def main():
                                                    'poweroff': 'powered off'}[want_end]
           if r.end == want_end and r.reported else report.describe_end(r))
         d['_out'] = out
+
+    if not only or 'seed' in only:
+        for ok, what in readme_example(a.readme):
+            t(ok, 'seed', what)
 
     # The verdicts, with the no-<hyperv> domain as the run without hv-*.
     N = runs.get('no-hyperv') or report.Run(None)
@@ -353,7 +400,7 @@ def main():
             cs = H.d1('clocksource current_clocksource')
             hv_lines = [l for l in H.klog if l.startswith('Hyper-V')]
             t(cs != 'hyperv_clocksource_tsc_page' and not hv_lines, name,
-              'so Linux uses none of it: clocksource %s, %s' % (
+              'Linux uses no enlightenment: clocksource %s, %s' % (
                   cs, '%d "Hyper-V" kernel lines' % len(hv_lines) if hv_lines else 'no "Hyper-V" kernel lines'))
             t(not H.problems(), name, 'no guest kernel warnings' if not H.problems() else H.problems()[0])
             continue
