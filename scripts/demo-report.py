@@ -265,7 +265,8 @@ def evaluate(prop, val, H, N, offered):
         ev = '0x40000004.EBX = %s (retry count; Linux ignores it)' % ('0x%x' % ebx if ebx is not None else '?')
         if m and m.group(1) == 'disabled':
             return ('no', ev + '; "Hyper-V: PV spinlocks disabled": Linux also wants the guest-idle '
-                    'MSR (0x40000003.EAX[10]), which QEMU does not offer (nor does KVM)', '-')
+                    'MSR (0x40000003.EAX[10], hv-guest-idle, TCG only) and the cluster IPI hint (hv-ipi)',
+                    '-')
         if m:
             return ('yes', ev + '; "Hyper-V: PV spinlocks enabled"', '-')
         return ('?', ev, '-')

@@ -248,6 +248,14 @@ typedef struct HvOps {
     /* The caller is spinning on a lock held by another VP: yield */
     void (*long_spin_wait)(void *opaque, HvVp *caller);
     /*
+     * @vp read HV_X64_MSR_GUEST_IDLE (hv-guest-idle): once the read
+     * completes (it returns 0), idle @vp until an interrupt, NMI, SMI or
+     * INIT is pending for it, whether or not the guest has interrupts
+     * enabled.  NULL: the read returns at once, which the TLFS allows (a
+     * spurious wake-up).
+     */
+    void (*guest_idle)(void *opaque, HvVp *vp);
+    /*
      * The guest acknowledged a TSC frequency change (cleared
      * TSC_EMULATION_STATUS.InProgress): stop emulating the old frequency
      * and update tsc_hz before the core rewrites the TSC page.

@@ -73,6 +73,9 @@ static const uint32_t reenlightenment_msrs[] = {
 static const uint32_t invtsc_msrs[] = {
     HV_X64_MSR_TSC_INVARIANT_CONTROL, 0
 };
+static const uint32_t guest_idle_msrs[] = {
+    HV_X64_MSR_GUEST_IDLE, 0
+};
 static const uint32_t syndbg_msrs[] = {
     HV_X64_MSR_SYNDBG_CONTROL, HV_X64_MSR_SYNDBG_STATUS,
     HV_X64_MSR_SYNDBG_SEND_BUFFER, HV_X64_MSR_SYNDBG_RECV_BUFFER,
@@ -352,6 +355,30 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .backends = HV_BACKEND_ALL,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = invtsc_msrs,
+    },
+    /*
+     * Guest idle MSR.  KVM does not implement it (the MSR #GPs there and
+     * KVM_GET_SUPPORTED_HV_CPUID never reports the bit), so it is TCG
+     * only and refused under KVM.  With it and hv-ipi, Linux switches to
+     * its Hyper-V paravirtual qspinlock, which changes how every lock of
+     * the guest waits: hv-passthrough does not turn it on behind the
+     * user's back.
+     */
+    [HYPERV_FEAT_GUEST_IDLE] = {
+        .prop = "hv-guest-idle",
+        .desc = "guest idle MSR (hv-guest-idle)",
+        /*
+         * The privilege to access the MSR (AccessGuestIdleReg), which
+         * Linux checks, and "guest idle state available"
+         */
+        .flags = {
+            { HV_CPUID_FEATURES, HV_REG_EAX, HV_GUEST_IDLE_REG_AVAILABLE },
+            { HV_CPUID_FEATURES, HV_REG_EDX, HV_GUEST_IDLE_STATE_AVAILABLE }
+        },
+        .skip_passthrough = true,
+        .backends = HV_BACKEND_TCG,
+        .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
+        .msrs = guest_idle_msrs,
     },
 };
 

@@ -28,6 +28,9 @@ bool hv_kvm_feature_supported(const HvKvmHost *host, int feat)
 {
     int i;
 
+    if (!(hv_features[feat].backends & HV_BACKEND_KVM)) {
+        return false;
+    }
     if (hv_features[feat].kvm_cap_required &&
         !host->cap[hv_features[feat].kvm_cap]) {
         return false;
@@ -97,6 +100,14 @@ static void expand_passthrough(HvConfig *cfg, const HvKvmHost *host)
     }
 }
 
+/* No kernel implements @feat (hv-guest-idle): no upgrade helps */
+static void add_not_kvm_problem(HvProblems *problems, int feat)
+{
+    hv_problem_add(problems, "Hyper-V %s is not implemented by KVM (TCG "
+                   "only); remove %s or use -accel tcg",
+                   hv_features[feat].desc, hv_features[feat].prop);
+}
+
 static const char no_hyperv_hint[] =
     "this host's KVM has no Hyper-V emulation (KVM_CAP_HYPERV missing: "
     "kernel built without CONFIG_KVM_HYPERV?)";
@@ -131,6 +142,13 @@ bool hv_kvm_negotiate(HvConfig *cfg, const HvKvmHost *host,
     }
 
     if (cfg->passthrough) {
+        /* An explicit request stays (hv-passthrough,hv-syndbg) */
+        for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
+            if ((cfg->features & HV_FEAT_BIT(feat)) &&
+                !(hv_features[feat].backends & HV_BACKEND_KVM)) {
+                add_not_kvm_problem(problems, feat);
+            }
+        }
         expand_passthrough(cfg, host);
     } else {
         for (feat = 0; feat < HYPERV_FEAT_COUNT; feat++) {
@@ -138,6 +156,10 @@ bool hv_kvm_negotiate(HvConfig *cfg, const HvKvmHost *host,
 
             if (!(cfg->features & HV_FEAT_BIT(feat)) ||
                 hv_kvm_feature_supported(host, feat)) {
+                continue;
+            }
+            if (!(info->backends & HV_BACKEND_KVM)) {
+                add_not_kvm_problem(problems, feat);
                 continue;
             }
             hv_problem_add(problems, "Hyper-V %s is not supported by kernel "

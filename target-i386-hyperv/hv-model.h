@@ -53,6 +53,7 @@ enum {
     HYPERV_FEAT_TLBFLUSH_DIRECT = 20,
     /* Past upstream QEMU: qemu-hyperv's own */
     HYPERV_FEAT_INVTSC = 21,
+    HYPERV_FEAT_GUEST_IDLE = 22,
     HYPERV_FEAT_COUNT
 };
 

@@ -60,6 +60,13 @@ static uint64_t unenforced_features(const HvPartition *part)
     if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_SYNDBG))) {
         features &= ~HV_FEAT_BIT(HYPERV_FEAT_SYNDBG);
     }
+    /*
+     * KVM has no guest idle MSR at all: 0x400000F0 #GPs there with or
+     * without enforcement.  Only hv-guest-idle makes it answer here.
+     */
+    if (!(part->features & HV_FEAT_BIT(HYPERV_FEAT_GUEST_IDLE))) {
+        features &= ~HV_FEAT_BIT(HYPERV_FEAT_GUEST_IDLE);
+    }
     return features;
 }
 
@@ -414,6 +421,13 @@ HvMsrResult hv_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
         break;
     case HV_X64_MSR_TSC_INVARIANT_CONTROL:
         *val = part->invtsc_control;
+        break;
+    case HV_X64_MSR_GUEST_IDLE:
+        /* The VP idles after this read, which returns 0 (TLFS) */
+        *val = 0;
+        if (ops->guest_idle) {
+            ops->guest_idle(ops->opaque, vp);
+        }
         break;
     case HV_X64_MSR_SYNDBG_CONTROL:
         *val = part->syndbg_control;

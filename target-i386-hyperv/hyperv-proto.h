@@ -52,6 +52,7 @@
 #define HV_VP_INDEX_AVAILABLE        (1u << 6)
 #define HV_RESET_AVAILABLE           (1u << 7)
 #define HV_REFERENCE_TSC_AVAILABLE   (1u << 9)
+#define HV_GUEST_IDLE_REG_AVAILABLE  (1u << 10)
 #define HV_ACCESS_FREQUENCY_MSRS     (1u << 11)
 #define HV_ACCESS_REENLIGHTENMENTS_CONTROL  (1u << 13)
 #define HV_ACCESS_TSC_INVARIANT      (1u << 15)
@@ -201,6 +202,12 @@
  */
 #define HV_X64_MSR_TSC_INVARIANT_CONTROL        0x40000118
 #define HV_EXPOSE_INVARIANT_TSC                 (1ull << 0)
+
+/*
+ * Guest idle (HV_GUEST_IDLE_STATE_AVAILABLE): reading it idles the VP
+ * until an interrupt is pending, even one the guest has masked (IF=0)
+ */
+#define HV_X64_MSR_GUEST_IDLE                   0x400000F0
 
 /*
  * Hypercall MSR bits

@@ -80,6 +80,16 @@ static void tcg_reset(void *opaque)
     qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
 }
 
+/*
+ * The VP read HV_X64_MSR_GUEST_IDLE: helper_rdmsr() halts the vCPU once
+ * the read completes, and x86_cpu_has_work() wakes it for any pending
+ * interrupt, masked or not (patch 0017)
+ */
+static void tcg_guest_idle(void *opaque, HvVp *vp)
+{
+    hv_tcg_vp_cpu(vp)->env.hv_guest_idle = true;
+}
+
 static void tcg_crash(void *opaque, const uint64_t params[HV_CRASH_PARAMS])
 {
     CPUState *cs = current_cpu;
@@ -152,6 +162,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
         .write_gpa = tcg_write_gpa,
         .reset = tcg_reset,
         .crash = tcg_crash,
+        .guest_idle = tcg_guest_idle,
     };
     hv_tcg_time_ops(&hv_tcg_ops);
     hv_tcg_apic_ops(&hv_tcg_ops);

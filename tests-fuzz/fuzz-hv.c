@@ -23,8 +23,8 @@
  *    writes); the core's buffers are copied byte for byte, so ASan sees
  *    any overrun of them;
  *  - MSRs: a synthetic MSR whose feature is not exposed #GPs with
- *    hv-enforce-cpuid, and without it only the SynIC, timer and debugger
- *    MSRs need their feature (checked against a table written here from
+ *    hv-enforce-cpuid, and without it only the SynIC, timer, debugger and
+ *    guest idle MSRs need their feature (checked against a table written here from
  *    the TLFS and KVM, not the model's); reads
  *    change no state; a write that #GPs changes no state and no memory;
  *    plain registers read back what was written;
@@ -438,6 +438,12 @@ static void fake_long_spin_wait(void *opaque, HvVp *caller)
     vp_num(caller);
 }
 
+/* A read of the guest idle MSR: the VP must be one of the partition's */
+static void fake_guest_idle(void *opaque, HvVp *vp)
+{
+    vp_num(vp);
+}
+
 static void fake_tsc_emulation_done(void *opaque)
 {
     set_tsc_hz(fz.new_tsc_hz);
@@ -630,6 +636,8 @@ static int msr_feature(uint32_t msr)
         return HYPERV_FEAT_REENLIGHTENMENT;
     case HV_X64_MSR_TSC_INVARIANT_CONTROL:
         return HYPERV_FEAT_INVTSC;
+    case HV_X64_MSR_GUEST_IDLE:
+        return HYPERV_FEAT_GUEST_IDLE;
     default:
         return -2;
     }
@@ -645,7 +653,8 @@ static bool msr_in_range(uint32_t msr)
  * Is feature @feat's MSR open to the guest?  With hv-enforce-cpuid only
  * when the feature is on; without it (KVM skipping hv_check_msr_access())
  * always, except the SynIC and timer MSRs, which need an active SynIC,
- * and the debugger's, which need hv-syndbg.
+ * the debugger's, which need hv-syndbg, and the guest idle MSR, which
+ * KVM does not have at all.
  */
 static bool msr_feature_open(int feat)
 {
@@ -659,6 +668,7 @@ static bool msr_feature_open(int feat)
     case HYPERV_FEAT_STIMER:
         return fz.part.features & HV_FEAT_BIT(HYPERV_FEAT_SYNIC);
     case HYPERV_FEAT_SYNDBG:
+    case HYPERV_FEAT_GUEST_IDLE:
         return on;
     default:
         return true;
@@ -813,6 +823,7 @@ static const uint32_t msr_list[] = {
     HV_X64_MSR_CRASH_P0, HV_X64_MSR_CRASH_P4, HV_X64_MSR_CRASH_CTL,
     HV_X64_MSR_REENLIGHTENMENT_CONTROL, HV_X64_MSR_TSC_EMULATION_CONTROL,
     HV_X64_MSR_TSC_EMULATION_STATUS, HV_X64_MSR_TSC_INVARIANT_CONTROL,
+    HV_X64_MSR_GUEST_IDLE,
     0x40000109, 0x3fffffff, 0x1b,
 };
 #define N_MSRS  (sizeof(msr_list) / sizeof(msr_list[0]))
@@ -921,6 +932,9 @@ static void op_msr_write(Input *in)
     r = hv_msr_write(&fz.part, vp, &fz.ops, msr, val);
     fz.extra_page_ok = false;
     check_msr_gate(msr, r, "write");
+    if (msr == HV_X64_MSR_GUEST_IDLE && r != HV_MSR_GP) {
+        FAIL("write of the read-only GUEST_IDLE did not #GP");
+    }
     if (r == HV_MSR_GP) {
         /*
          * A #GP write leaves the state alone.  (hv_ref_time() may have
@@ -979,6 +993,9 @@ static void op_msr_read(Input *in)
                  fz.last_ref, val);
         }
         fz.last_ref = val;
+    }
+    if (r == HV_MSR_OK && msr == HV_X64_MSR_GUEST_IDLE && val) {
+        FAIL("GUEST_IDLE reads %" PRIu64 ", not 0", val);
     }
     if (r == HV_MSR_OK && msr == HV_X64_MSR_VP_INDEX && val != n) {
         FAIL("VP_INDEX of VP %u reads %" PRIu64, n, val);
@@ -1496,6 +1513,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
         .flush_tlb = fake_flush_tlb,
         .send_ipi = fake_send_ipi,
         .long_spin_wait = fake_long_spin_wait,
+        .guest_idle = fake_guest_idle,
         .tsc_emulation_done = fake_tsc_emulation_done,
         .sint_deliver = fake_sint_deliver,
         .synic_update = fake_synic_update,

@@ -97,6 +97,8 @@ typedef struct Fake {
 
     unsigned spin_count;
     HvVp *spin_caller;
+    unsigned idle_count;
+    HvVp *idle_vp;
 
     /* sint_deliver: every interrupt, the first FAKE_IRQ_LOG_MAX logged */
     unsigned irq_count;
@@ -279,6 +281,14 @@ static inline void fake_long_spin_wait(void *opaque, HvVp *caller)
     f->spin_caller = caller;
 }
 
+static inline void fake_guest_idle(void *opaque, HvVp *vp)
+{
+    Fake *f = opaque;
+
+    f->idle_count++;
+    f->idle_vp = vp;
+}
+
 static inline unsigned fake_vp_num(Fake *f, HvVp *vp)
 {
     g_assert_true(vp >= f->vp && vp < f->vp + FAKE_VPS);
@@ -391,6 +401,7 @@ static inline Fake *fake_new(uint64_t features, uint32_t n_vps)
         .flush_tlb = fake_flush_tlb,
         .send_ipi = fake_send_ipi,
         .long_spin_wait = fake_long_spin_wait,
+        .guest_idle = fake_guest_idle,
         .sint_deliver = fake_sint_deliver,
         .synic_update = fake_synic_update,
         .sint_ack = fake_sint_ack,

@@ -37,6 +37,7 @@ typedef struct ExpectedFeature {
     bool skip_passthrough;
     bool needs_vmx;         /* nested VMX (eVMCS) enlightenments */
     bool tcg;               /* implemented by QEMU's TCG backend today */
+    bool no_kvm;            /* not implemented by KVM (TCG only) */
 } ExpectedFeature;
 
 static const ExpectedFeature expected_features[] = {
@@ -209,16 +210,32 @@ static const ExpectedFeature expected_features[] = {
         .flags = { { 0x40000003, HV_REG_EAX, 0x00008000 } },
         .skip_passthrough = true,
         .tcg = true,
+    }, {
+        .number = 22, .model_enum = HYPERV_FEAT_GUEST_IDLE,
+        .prop = "hv-guest-idle",
+        .desc = "guest idle MSR (hv-guest-idle)",
+        /*
+         * AccessGuestIdleReg (1u << 10), Linux's HV_MSR_GUEST_IDLE_AVAILABLE;
+         * HV_GUEST_IDLE_STATE_AVAILABLE (1u << 5)
+         */
+        .flags = { { 0x40000003, HV_REG_EAX, 0x00000400 },
+                   { 0x40000003, HV_REG_EDX, 0x00000020 } },
+        .skip_passthrough = true,
+        .tcg = true,
+        .no_kvm = true,
     },
 };
 
-/* The 21 upstream features and qemu-hyperv's own (21: hv-invtsc) */
-#define ALL_FEATURES    0x3fffffull
+/*
+ * The 21 upstream features and qemu-hyperv's own (21: hv-invtsc,
+ * 22: hv-guest-idle)
+ */
+#define ALL_FEATURES    0x7fffffull
 
 static void test_feature_count(void)
 {
-    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 22);
-    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 22);
+    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 23);
+    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 23);
     g_assert_cmphex(HV_FEAT_ALL, ==, ALL_FEATURES);
 }
 
@@ -253,8 +270,8 @@ static void test_feature_row(gconstpointer opaque)
     g_assert_cmpint(info->skip_passthrough, ==, e->skip_passthrough);
     g_assert_cmpint(info->needs_vmx, ==, e->needs_vmx);
 
-    /* KVM implements every enlightenment; TCG only some */
-    g_assert_true(info->backends & HV_BACKEND_KVM);
+    /* KVM implements all but hv-guest-idle; TCG only some */
+    g_assert_cmpint(!!(info->backends & HV_BACKEND_KVM), ==, !e->no_kvm);
     g_assert_cmpint(!!(info->backends & HV_BACKEND_TCG), ==, e->tcg);
 }
 
@@ -280,11 +297,12 @@ static void test_feature_by_prop_unknown(void)
 static void test_skip_passthrough(void)
 {
     /*
-     * hv-syndbg (bit 16) and hv-invtsc (21, it changes what CPUID says
-     * about the TSC) are left out of hv-passthrough
+     * hv-syndbg (bit 16), hv-invtsc (21, it changes what CPUID says
+     * about the TSC) and hv-guest-idle (22, it changes how Linux's
+     * spinlocks wait) are left out of hv-passthrough
      */
     check_mask("skip_passthrough", hv_skip_passthrough_features(),
-               BIT64(16) | BIT64(21));
+               BIT64(16) | BIT64(21) | BIT64(22));
 }
 
 static void test_backend_tcg(void)
@@ -294,21 +312,22 @@ static void test_backend_tcg(void)
      * vpindex (5), runtime (6), synic (7), stimer (8), frequencies (9),
      * reenlightenment (10), tlbflush (11), ipi (13), stimer-direct (14),
      * avic (15), syndbg (16), xmm-input (18), tlbflush-ext (19),
-     * invtsc (21); not the nested-VMX evmcs (12), emsr-bitmap (17),
-     * tlbflush-direct (20)
+     * invtsc (21), guest-idle (22); not the nested-VMX evmcs (12),
+     * emsr-bitmap (17), tlbflush-direct (20)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
                BIT64(0) | BIT64(1) | BIT64(2) | BIT64(3) | BIT64(4) |
                BIT64(5) | BIT64(6) | BIT64(7) | BIT64(8) | BIT64(9) |
                BIT64(10) | BIT64(11) | BIT64(13) | BIT64(14) |
                BIT64(15) | BIT64(16) | BIT64(18) | BIT64(19) |
-               BIT64(21));
+               BIT64(21) | BIT64(22));
 }
 
 static void test_backend_kvm(void)
 {
+    /* All but hv-guest-idle (22), which KVM does not implement */
     check_mask("KVM features", hv_backend_features(HV_BACKEND_KVM),
-               ALL_FEATURES);
+               ALL_FEATURES & ~BIT64(22));
     check_mask("KVM|TCG features", hv_backend_features(HV_BACKEND_ALL),
                ALL_FEATURES);
     check_mask("no backend", hv_backend_features(0), 0);
@@ -454,7 +473,7 @@ static void test_msr_unknown(void)
 {
     /* Not synthetic MSRs of any hv-* feature */
     static const uint32_t msrs[] = {
-        0, 0x40000004, 0x40000024, 0x40000074, 0x400000f0, 0x400000f6,
+        0, 0x40000004, 0x40000024, 0x40000074, 0x400000ef, 0x400000f6,
         0x40000109, 0x4000ffff, 0x00000010, 0xc0000080,
     };
     int i;
@@ -464,6 +483,10 @@ static void test_msr_unknown(void)
             g_test_fail_printf("MSR 0x%08" PRIx32 " exposed", msrs[i]);
         }
     }
+    /* HV_X64_MSR_GUEST_IDLE is hv-guest-idle's, and only its */
+    g_assert_true(hv_msr_exposed(0x400000f0, BIT64(22), true));
+    g_assert_false(hv_msr_exposed(0x400000f0, ALL_FEATURES & ~BIT64(22),
+                                  true));
 }
 
 /*
@@ -840,13 +863,13 @@ static void test_problems_overflow(void)
     hv_problem_add(&problems, "%s", long_line);
     g_assert_cmpint(strlen(problems.msg[0]), ==, HV_PROBLEM_LEN - 1);
 
-    /* Room for 30 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
+    /* Room for 31 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
     for (i = 1; i < 40; i++) {
         hv_problem_add(&problems, "line %d", i);
     }
-    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 30);
-    g_assert_cmpint(problems.count, ==, 30);
-    g_assert_cmpstr(problems.msg[29], ==, "line 29");
+    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 31);
+    g_assert_cmpint(problems.count, ==, 31);
+    g_assert_cmpstr(problems.msg[30], ==, "line 30");
 }
 
 int main(int argc, char **argv)

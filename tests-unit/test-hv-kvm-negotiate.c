@@ -17,7 +17,7 @@
 #include "hv-unit.h"
 #include "kvm-fixtures.h"
 
-#define ALL_FEATURES    0x3fffffull
+#define ALL_FEATURES    0x7fffffull
 
 /* Property and description of each feature, by number */
 static const struct {
@@ -47,6 +47,7 @@ static const struct {
       "Extended gva ranges for TLB flush hypercalls (hv-tlbflush-ext)" },
     { "hv-tlbflush-direct", "direct TLB flush (hv-tlbflush-direct)" },
     { "hv-invtsc", "invariant TSC control (hv-invtsc)" },
+    { "hv-guest-idle", "guest idle MSR (hv-guest-idle)" },
 };
 
 /*
@@ -76,6 +77,7 @@ static const uint64_t with_deps[HYPERV_FEAT_COUNT] = {
     [19] = BIT64(19) | BIT64(11) | BIT64(5),
     [20] = BIT64(20) | BIT64(1),
     [21] = BIT64(21),
+    [22] = BIT64(22),
 };
 
 /* The problem lines, as templates */
@@ -92,8 +94,16 @@ static const uint64_t with_deps[HYPERV_FEAT_COUNT] = {
                         "(KVM_CAP_HYPERV_ENFORCE_CPUID missing); remove " \
                         "hv-enforce-cpuid or upgrade the host kernel"
 
+#define NOT_KVM_FMT     "Hyper-V %s is not implemented by KVM (TCG only); " \
+                        "remove %s or use -accel tcg"
+
+/* @cap NULL: no kernel implements @feat */
 static char *unsupported_line(int feat, const char *cap, bool present)
 {
+    if (!cap) {
+        return g_strdup_printf(NOT_KVM_FMT, names[feat].desc,
+                               names[feat].prop);
+    }
     return g_strdup_printf(UNSUPPORTED_FMT, names[feat].desc, cap,
                            present ? CAP_NO_BIT : CAP_MISSING,
                            names[feat].prop);
@@ -102,7 +112,7 @@ static char *unsupported_line(int feat, const char *cap, bool present)
 /* A feature a kernel lacks, and the capability the line must name */
 typedef struct Missing {
     int feat;
-    const char *cap;
+    const char *cap;            /* NULL: KVM does not implement it */
     bool cap_present;
 } Missing;
 
@@ -113,7 +123,7 @@ typedef struct KernelCase {
     uint64_t passthrough;       /* what hv-passthrough turns on */
     uint32_t max_vps;           /* KVM_MAX_VCPUS */
     bool enforce_cpuid;         /* KVM_CAP_HYPERV_ENFORCE_CPUID */
-    Missing missing[6];
+    Missing missing[7];
     int n_missing;
 } KernelCase;
 
@@ -133,8 +143,9 @@ static const KernelCase kernels[] = {
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
+            { 22, NULL, false },
         },
-        .n_missing = 6,
+        .n_missing = 7,
     }, {
         .name = "v5.15-intel",
         .host = &kvm_v5_15_intel,
@@ -148,8 +159,9 @@ static const KernelCase kernels[] = {
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
+            { 22, NULL, false },
         },
-        .n_missing = 4,
+        .n_missing = 5,
     }, {
         .name = "v6.1-intel",
         .host = &kvm_v6_1_intel,
@@ -162,8 +174,9 @@ static const KernelCase kernels[] = {
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
+            { 22, NULL, false },
         },
-        .n_missing = 3,
+        .n_missing = 4,
     }, {
         .name = "v6.1-amd",
         .host = &kvm_v6_1_amd,
@@ -177,8 +190,9 @@ static const KernelCase kernels[] = {
             { 19, "KVM_CAP_HYPERV_CPUID", true },
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
+            { 22, NULL, false },
         },
-        .n_missing = 4,
+        .n_missing = 5,
     }, {
         .name = "v6.6-intel",
         .host = &kvm_v6_6_intel,
@@ -192,8 +206,9 @@ static const KernelCase kernels[] = {
         .enforce_cpuid = true,
         .missing = {
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
+            { 22, NULL, false },
         },
-        .n_missing = 1,
+        .n_missing = 2,
     },
 };
 
@@ -403,6 +418,23 @@ static void test_passthrough_syndbg(gconstpointer opaque)
     g_assert_true(hv_kvm_negotiate(&cfg, k->host, &problems));
     check_problems(&problems, NULL, 0);
     check_mask("features", cfg.features, k->passthrough | BIT64(16));
+}
+
+/* hv-passthrough,hv-guest-idle: the explicit request is still refused */
+static void test_passthrough_guest_idle(gconstpointer opaque)
+{
+    const KernelCase *k = opaque;
+    g_autofree char *line = unsupported_line(22, NULL, false);
+    const char *want[] = { line };
+    HvProblems problems;
+    HvConfig cfg;
+
+    hv_config_init_defaults(&cfg);
+    cfg.passthrough = true;
+    cfg.features = BIT64(22);
+    hv_problems_init(&problems);
+    g_assert_false(hv_kvm_negotiate(&cfg, k->host, &problems));
+    check_problems(&problems, want, 1);
 }
 
 static void test_enforce_cpuid(gconstpointer opaque)
@@ -885,6 +917,7 @@ int main(int argc, char **argv)
             { "passthrough", test_passthrough },
             { "passthrough-overrides-identity", test_passthrough_overrides },
             { "passthrough-with-syndbg", test_passthrough_syndbg },
+            { "passthrough-with-guest-idle", test_passthrough_guest_idle },
             { "enforce-cpuid", test_enforce_cpuid },
             { "not-enabled", test_not_enabled },
         };

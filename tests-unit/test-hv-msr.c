@@ -28,6 +28,7 @@
 #define F_REENLIGHT     10
 #define F_SYNDBG        16
 #define F_INVTSC        21
+#define F_GUEST_IDLE    22
 
 #define TSC_PAGE        0x5000ull
 
@@ -306,6 +307,45 @@ static void test_invtsc(void)
     off->part.enforce_cpuid = false;
     g_assert_cmpint(wr(off, 0x40000118, 1), ==, HV_MSR_OK);
     g_assert_cmpint(hv_invtsc_cpuid_bit(&off->part), ==, -1);
+    fake_free(f);
+    fake_free(off);
+}
+
+/*
+ * hv-guest-idle: a read of HV_X64_MSR_GUEST_IDLE returns 0 and asks the
+ * glue to idle the reading VP; writes #GP (read-only).  KVM has no such
+ * MSR, so without hv-guest-idle it #GPs even unenforced.
+ */
+static void test_guest_idle(void)
+{
+    Fake *f = fake_new(BIT64(F_GUEST_IDLE), 2);
+    Fake *off = fake_new(HV_FEAT_ALL & ~BIT64(F_GUEST_IDLE), 1);
+    uint64_t val = 0xdeadbeef;
+
+    g_assert_cmpint(hv_msr_read(&f->part, &f->vp[1], &f->ops, 0x400000F0,
+                                &val), ==, HV_MSR_OK);
+    check_hex64("GUEST_IDLE", val, 0);
+    g_assert_cmpuint(f->idle_count, ==, 1);
+    g_assert_true(f->idle_vp == &f->vp[1]);
+    g_assert_cmpint(wr(f, 0x400000F0, 0), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(f, 0x400000F0, 1), ==, HV_MSR_GP);
+    g_assert_cmpuint(f->idle_count, ==, 1);
+    f->part.enforce_cpuid = true;
+    check_hex64("GUEST_IDLE enforced", rd_ok(f, 0x400000F0), 0);
+    g_assert_cmpuint(f->idle_count, ==, 2);
+
+    /* Without a glue hook the read still succeeds: a spurious wake-up */
+    f->ops.guest_idle = NULL;
+    check_hex64("GUEST_IDLE no hook", rd_ok(f, 0x400000F0), 0);
+    g_assert_cmpuint(f->idle_count, ==, 2);
+
+    /* Without hv-guest-idle: #GP, enforced or not, and no idling */
+    g_assert_false(hv_partition_msr_exposed(&off->part, 0x400000F0));
+    g_assert_cmpint(rd(off, 0x400000F0, &val), ==, HV_MSR_GP);
+    g_assert_cmpint(wr(off, 0x400000F0, 0), ==, HV_MSR_GP);
+    off->part.enforce_cpuid = true;
+    g_assert_cmpint(rd(off, 0x400000F0, &val), ==, HV_MSR_GP);
+    g_assert_cmpuint(off->idle_count, ==, 0);
     fake_free(f);
     fake_free(off);
 }
@@ -1348,6 +1388,7 @@ int main(int argc, char **argv)
     g_test_add_func("/msr/vp-index/unenforced", test_vp_index_unenforced);
     g_test_add_func("/msr/privilege/base", test_base_msrs);
     g_test_add_func("/msr/invtsc", test_invtsc);
+    g_test_add_func("/msr/guest-idle", test_guest_idle);
     g_test_add_func("/msr/guest-os-id", test_guest_os_id);
     g_test_add_func("/msr/hypercall/page-vmcall",
                     test_hypercall_page_vmcall);

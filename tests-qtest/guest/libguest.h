@@ -381,6 +381,8 @@ void sse_enable(void);
  * handler returns unless IRQ_NO_EOI is given (e.g. for a SINT with
  * AutoEOI).  Handlers run with interrupts disabled on the CPU that took
  * the interrupt.  The IDT is shared, so a handler serves all CPUs.
+ * VEC_NMI takes a handler too (the only exception vector that does):
+ * NMIs then go to it, without an EOI, instead of failing the test.
  */
 typedef void (*IrqHandler)(GuestIrqFrame *frame);
 enum {

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest side of hv-idle-test.c: HV_X64_MSR_GUEST_IDLE (hv-guest-idle).
+ * A read idles the VP until an interrupt is pending, even with IF=0; it
+ * then returns 0, and the interrupt is taken once the guest enables
+ * interrupts (TLFS).  Linux's Hyper-V qspinlock waits this way.
+ *
+ * test=guest-idle (smp=2, hv-vpindex, hv-time, hv-synic, hv-stimer,
+ * hv-stimer-direct, hv-ipi, hv-guest-idle): CPU 1 reads the MSR with
+ * IF=0, CPU 0 waits GI_WAIT_MS, checks that the read has not returned,
+ * then wakes CPU 1.  For each wake source NAME (ipi: a fixed IPI through
+ * the local APIC; pvipi: HvCallSendSyntheticClusterIpi, fast; nmi: an
+ * NMI IPI; stimer: none from CPU 0, CPU 1's own synthetic timer 0 in
+ * direct mode expires GI_WAIT_MS after it was armed):
+ *
+ *   idle.NAME    (fault of the read) value read; reference time the read
+ *                took; interrupts and NMIs CPU 1 took during the read
+ *   after.NAME   interrupts and NMIs it took by 100 ms after STI; the
+ *                read returned at or after the timer's expiration
+ *                (stimer; else 0)
+ *   kick.NAME    the read had returned before the wake (must be 0 but
+ *                for stimer, which CPU 0 does not wake);
+ *                RAX of the hypercall (pvipi) or 0
+ *
+ * test=guest-idle-gp: privilege.  cpuid 0x40000003 is recorded;
+ *
+ *   gp.read      (fault) RDMSR 0x400000F0, only without hv-guest-idle (with
+ *                it the read would idle a VP nobody wakes)
+ *   gp.write     (fault) WRMSR 0x400000F0 = 0: read-only
+ */
+#include "libguest.h"
+#include "hv-tlfs.h"
+#include "hv-time.h"
+
+#define HV_X64_MSR_GUEST_IDLE           0x400000f0
+
+#define GI_VEC                          0xc0
+#define GI_VEC_TIMER                    0xc1
+#define GI_WAIT_MS                      20
+#define GI_MS                           (HV_REF_TIME_HZ / 1000)
+
+#define ST_ENABLE                       (1ull << 0)
+#define ST_APIC_VECTOR(v)               ((uint64_t)(v) << 4)
+#define ST_DIRECT                       (1ull << 12)
+
+#define APIC_ICR_NMI                    0x00400
+
+enum { GI_IPI = 1, GI_PVIPI, GI_NMI, GI_STIMER };
+
+static const char *const gi_names[] = {
+    [GI_IPI] = "ipi", [GI_PVIPI] = "pvipi", [GI_NMI] = "nmi",
+    [GI_STIMER] = "stimer",
+};
+
+static volatile uint32_t gi_irqs;       /* CPU 1's interrupts */
+static volatile uint32_t gi_nmis;       /* CPU 1's NMIs */
+static volatile uint32_t gi_go;         /* case CPU 0 has handed out */
+static volatile uint32_t gi_in_read;    /* case CPU 1 is about to idle in */
+static volatile uint32_t gi_returned;   /* case whose read returned */
+
+static void gi_irq(GuestIrqFrame *frame)
+{
+    gi_irqs++;
+}
+
+static void gi_nmi(GuestIrqFrame *frame)
+{
+    gi_nmis++;
+}
+
+/* CPU 1: one read of the idle MSR with IF=0 */
+static void gi_idle_cpu1(void *arg)
+{
+    uint32_t n = (uint32_t)(uintptr_t)arg;
+    uint32_t irqs0, nmis0, irqs_ret, nmis_ret;
+    uint64_t t0, t1, val = ~0ull, expiry = 0, v[4];
+    uint8_t fault;
+
+    /*
+     * smp_call()'s wake-up IPI may still be pending, and it would end the
+     * read at once: take it first.  It is in our IRR once CPU 0 returned
+     * from smp_call() and sets gi_go.
+     */
+    irq_enable();
+    wait_for_u32(&gi_go, n, 1000 * 1000);
+    t0 = ref_time_msr() + GI_MS;
+    while (ref_time_msr() < t0) {
+        cpu_relax();
+    }
+    irq_disable();
+    if (n == GI_STIMER) {
+        /* Synthetic timers need an enabled SynIC (KVM) */
+        wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_ENABLE);
+        expiry = ref_time_msr() + GI_WAIT_MS * GI_MS;
+        wrmsr(HV_X64_MSR_STIMER_COUNT(0), expiry);
+        wrmsr(HV_X64_MSR_STIMER_CONFIG(0), ST_ENABLE | ST_DIRECT |
+              ST_APIC_VECTOR(GI_VEC_TIMER));
+    }
+    irqs0 = gi_irqs;
+    nmis0 = gi_nmis;
+    t0 = ref_time_msr();
+    __atomic_store_n(&gi_in_read, n, __ATOMIC_SEQ_CST);
+    fault = rdmsr_safe(HV_X64_MSR_GUEST_IDLE, &val);
+    t1 = ref_time_msr();
+    irqs_ret = gi_irqs;
+    nmis_ret = gi_nmis;
+    __atomic_store_n(&gi_returned, n, __ATOMIC_SEQ_CST);
+    /* The interrupt that ended the idle read is taken now */
+    irq_enable();
+    if (n != GI_NMI) {
+        wait_for_u32(&gi_irqs, irqs0 + 1, 100 * 1000);
+    }
+    irq_disable();
+    v[0] = val;
+    v[1] = t1 - t0;
+    v[2] = irqs_ret - irqs0;
+    v[3] = nmis_ret - nmis0;
+    record(fault, 4, v, "idle.%s", gi_names[n]);
+    v[0] = gi_irqs - irqs0;
+    v[1] = gi_nmis - nmis0;
+    v[2] = expiry ? t1 >= expiry : 0;
+    record(HV_GUEST_FAULT_NONE, 3, v, "after.%s", gi_names[n]);
+    if (n == GI_STIMER) {
+        wrmsr(HV_X64_MSR_STIMER_CONFIG(0), 0);
+    }
+    irq_enable();
+}
+
+static void gi_wake(uint32_t n, uint32_t apic, uint64_t *rax)
+{
+    switch (n) {
+    case GI_IPI:
+        apic_send_ipi(apic, GI_VEC);
+        break;
+    case GI_PVIPI:
+        /* VP index 1: QEMU's VP index is the vCPU index */
+        hv_call(HVCALL_SEND_IPI | HC_FAST, GI_VEC, 1ull << 1, rax);
+        break;
+    case GI_NMI:
+        apic_write(APIC_ICR_HIGH, apic << 24);
+        apic_write(APIC_ICR_LOW, APIC_ICR_NMI | APIC_ICR_ASSERT);
+        break;
+    }
+}
+
+static void gi_setup(void)
+{
+    GuestCpu *cpu1 = cpu_by_index(1);
+    uint32_t n;
+
+    if (!cpu1) {
+        guest_abort("guest-idle needs smp=2");
+    }
+    irq_set_handler(GI_VEC, gi_irq, 0);
+    irq_set_handler(GI_VEC_TIMER, gi_irq, 0);
+    irq_set_handler(VEC_NMI, gi_nmi, IRQ_NO_EOI);
+    if (hv_hypercall_enable() != HV_GUEST_FAULT_NONE) {
+        guest_abort("no hypercall page");
+    }
+
+    for (n = GI_IPI; n <= GI_STIMER; n++) {
+        uint64_t v[2] = { 0, 0 }, t;
+
+        smp_call(1, gi_idle_cpu1, (void *)(uintptr_t)n);
+        __atomic_store_n(&gi_go, n, __ATOMIC_SEQ_CST);
+        if (!wait_for_u32(&gi_in_read, n, 1000 * 1000)) {
+            guest_abort("cpu1 did not start case %s", gi_names[n]);
+        }
+        /*
+         * Nothing wakes it meanwhile: the read must not return.  In
+         * reference time: udelay() only bounds TSC ticks.
+         */
+        t = ref_time_msr() + GI_WAIT_MS * GI_MS;
+        while (ref_time_msr() < t) {
+            cpu_relax();
+        }
+        v[0] = __atomic_load_n(&gi_returned, __ATOMIC_SEQ_CST) == n;
+        gi_wake(n, cpu1->apic_id, &v[1]);
+        smp_wait(1);
+        record(HV_GUEST_FAULT_NONE, 2, v, "kick.%s", gi_names[n]);
+    }
+}
+
+GUEST_TEST(guest_idle,
+    .name = "guest-idle",
+    .description = "HV_X64_MSR_GUEST_IDLE: woken by IPI, PV IPI, NMI, "
+                   "direct synthetic timer, with IF=0",
+    .setup = gi_setup,
+);
+
+static void gi_gp_setup(void)
+{
+    uint64_t val;
+
+    record_cpuid(0x40000003);
+    /* AccessGuestIdleReg */
+    if (!(cpuid(0x40000003, 0).eax & (1u << 10))) {
+        record(rdmsr_safe(HV_X64_MSR_GUEST_IDLE, &val), 0, NULL, "gp.read");
+    }
+    record(wrmsr_safe(HV_X64_MSR_GUEST_IDLE, 0), 0, NULL, "gp.write");
+}
+
+GUEST_TEST(guest_idle_gp,
+    .name = "guest-idle-gp",
+    .description = "HV_X64_MSR_GUEST_IDLE privilege; read-only",
+    .setup = gi_gp_setup,
+);

@@ -1,0 +1,124 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-hyperv: HV_X64_MSR_GUEST_IDLE (hv-guest-idle) under TCG.
+ *
+ * A read idles the VP until an interrupt is pending, even with IF=0; it
+ * returns 0 and the interrupt is taken after STI (TLFS).  The guest
+ * (guest/tests-idle.c) idles CPU 1 with IF=0 and wakes it from CPU 0 by
+ * a fixed IPI, a PV IPI hypercall and an NMI, or by CPU 1's own direct
+ * synthetic timer; the read must not return before the wake.  Privilege:
+ * KVM has no such MSR, so without hv-guest-idle it #GPs, enforced or not.
+ */
+
+#include "qemu/osdep.h"
+#include "hv-harness.h"
+
+#define IDLE_CPU    "qemu64,hv-vpindex,hv-time,hv-synic,hv-stimer," \
+                    "hv-stimer-direct,hv-ipi,hv-guest-idle"
+/* guest/tests-idle.c: how long CPU 0 waits before the wake, 100 ns */
+#define GI_WAIT     (20 * 10000)
+#define VEC_GP      13
+#define HV_GUEST_IDLE_REG_AVAILABLE     (1u << 10)   /* EAX */
+#define HV_GUEST_IDLE_STATE_AVAILABLE   (1u << 5)    /* EDX */
+
+#define rec hv_guest_good_record
+
+static void check_case(HvGuest *g, const char *name, bool nmi, bool timer)
+{
+    const HvGuestRecord *r = rec(g, "idle.%s", name);
+    const HvGuestRecord *k = rec(g, "kick.%s", name);
+    const HvGuestRecord *a = rec(g, "after.%s", name);
+
+    g_test_message("%s: the read took %" PRIu64 " us", name,
+                   r->values[1] / 10);
+    g_assert_cmphex(r->values[0], ==, 0);
+    /*
+     * Not woken by nothing: still idle when CPU 0 woke it, or (timer)
+     * until the timer expired
+     */
+    if (!timer) {
+        g_assert_cmpuint(k->values[0], ==, 0);
+        g_assert_cmpuint(r->values[1], >=, GI_WAIT);
+    }
+    if (nmi) {
+        /* IF does not hold an NMI back: taken before the read returned */
+        g_assert_cmpuint(r->values[3], ==, 1);
+        g_assert_cmpuint(a->values[1], ==, 1);
+        g_assert_cmpuint(a->values[0], ==, 0);
+    } else {
+        /* Held back by IF=0 during the read, taken after STI */
+        g_assert_cmpuint(r->values[2], ==, 0);
+        g_assert_cmpuint(a->values[0], ==, 1);
+        g_assert_cmpuint(a->values[1], ==, 0);
+    }
+    if (timer) {
+        g_assert_cmpuint(a->values[2], ==, 1);
+    }
+}
+
+static void test_wake(const void *opaque)
+{
+    HvGuestOptions opts = {
+        .accel = opaque,
+        .cpu = IDLE_CPU,
+        .smp = 2,
+        .test = "guest-idle",
+    };
+    g_autoptr(HvGuest) g = hv_guest_start_opts(&opts);
+
+    hv_assert_guest_passed(g);
+    check_case(g, "ipi", false, false);
+    check_case(g, "pvipi", false, false);
+    g_assert_cmphex(rec(g, "kick.pvipi")->values[1], ==, 0);
+    check_case(g, "nmi", true, false);
+    check_case(g, "stimer", false, true);
+}
+
+typedef struct GpCase {
+    const char *name;
+    const char *cpu;
+    bool feature;
+} GpCase;
+
+static const GpCase gp_cases[] = {
+    { "enforced", "qemu64,hv-vpindex,hv-enforce-cpuid=on", false },
+    /* Unlike the MSRs KVM keeps state for: KVM #GPs this one always */
+    { "unenforced", "qemu64,hv-vpindex", false },
+    { "read-only", "qemu64,hv-vpindex,hv-guest-idle", true },
+};
+
+static void test_gp(const void *opaque)
+{
+    const GpCase *c = opaque;
+    g_autoptr(HvGuest) g = hv_guest_start(c->cpu, 1, "guest-idle-gp", NULL);
+    const HvGuestRecord *r;
+
+    hv_assert_guest_passed(g);
+    r = rec(g, "cpu0.cpuid.40000003");
+    g_assert_cmphex(r->values[0] & HV_GUEST_IDLE_REG_AVAILABLE, ==,
+                    c->feature ? HV_GUEST_IDLE_REG_AVAILABLE : 0);
+    g_assert_cmphex(r->values[3] & HV_GUEST_IDLE_STATE_AVAILABLE, ==,
+                    c->feature ? HV_GUEST_IDLE_STATE_AVAILABLE : 0);
+    if (!c->feature) {
+        hv_assert_fault(g, VEC_GP, "gp.read");
+    } else {
+        g_assert_null(hv_guest_find(g, "gp.read"));
+    }
+    hv_assert_fault(g, VEC_GP, "gp.write");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_data_func("/hyperv/idle/wake/mttcg", "tcg", test_wake);
+    qtest_add_data_func("/hyperv/idle/wake/single-thread",
+                        "tcg,thread=single", test_wake);
+    for (size_t i = 0; i < G_N_ELEMENTS(gp_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/hyperv/idle/gp/%s",
+                                                gp_cases[i].name);
+
+        qtest_add_data_func(path, &gp_cases[i], test_gp);
+    }
+    return g_test_run();
+}
