@@ -201,8 +201,11 @@ def readme_example(path):
 
 
 def virsh(*args, timeout=120):
-    p = subprocess.run(VIRSH + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=timeout)
+    try:
+        p = subprocess.run(VIRSH + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return 124, '', 'virsh %s: no answer from libvirtd in %ds' % (' '.join(args), timeout)
     return p.returncode, p.stdout.strip(), p.stderr.strip()
 
 
@@ -294,10 +297,16 @@ def main():
     only = [n for n in a.only.split(',') if n]
     lines = []
 
+    if a.tap:
+        open(a.tap, 'w').close()
+
     def t(ok, name, what):
         l = '%s - libvirt %s: %s' % ('ok' if ok else 'not ok', name, ' '.join(str(what).split()))
         lines.append(l)
         print(l, flush=True)
+        if a.tap:   # as it goes: what was checked survives a crash of this script
+            with open(a.tap, 'a') as f:
+                f.write(l + '\n')
 
     runs = {}
     for d in DOMAINS:
@@ -434,9 +443,6 @@ def main():
             filtered = [l for l in H.stderr.splitlines() if "doesn't support" in l]
             t(not filtered, name, 'QEMU filtered nothing' if not filtered else filtered[0])
 
-    if a.tap:
-        with open(a.tap, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
     return 0 if all(l.startswith('ok ') for l in lines) and lines else 1
 
 

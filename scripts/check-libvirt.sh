@@ -183,12 +183,15 @@ set +e
     --emulator "$emulator" --kernel "$DEMO_GUEST_KERNEL" --initrd "$DEMO_GUEST_INITRD" \
     --out "$lv/runs" --logdir "$state/cache/libvirt/qemu/log" --tap "$lv/runs/check-libvirt.tap" \
     --timeout "${CHECK_LIBVIRT_TIMEOUT:-300}" --only "${CHECK_LIBVIRT_ONLY:-}"
+rc=$?
 set -e
 stop_libvirtd
 
-if [ -s "$lv/runs/check-libvirt.tap" ]; then
-    cp "$lv/runs/check-libvirt.tap" "$tap"
-else
+cp "$lv/runs/check-libvirt.tap" "$tap" 2> /dev/null || : > "$tap"
+# 0: all passed, 1: some failed; anything else: it did not get to the end.
+if [ $rc != 0 ] && [ $rc != 1 ]; then
+    echo "not ok - libvirt: scripts/check-libvirt.py stopped with status $rc" >> "$tap"
+elif [ ! -s "$tap" ]; then
     echo "not ok - libvirt: scripts/check-libvirt.py wrote no results" > "$tap"
 fi
 passed=$(grep -c '^ok ' "$tap" || true)
