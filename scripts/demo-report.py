@@ -53,6 +53,7 @@ PROP_BITS = {
     'hv-frequencies': [('low', 11), ('misc', 8)],
     'hv-reenlightenment': [('low', 13)],
     'hv-invtsc': [('low', 15)],
+    'hv-guest-idle': [('low', 10), ('misc', 5)],
     'hv-tlbflush': [('hints', 2)],
     'hv-ipi': [('hints', 10)],
     'hv-stimer-direct': [('misc', 19)],
@@ -406,6 +407,14 @@ def evaluate(prop, val, H, N, offered):
                 '-')
     if prop == 'hv-avic':
         return ('n/a', 'a hint for AMD AVIC hosts', '-')
+    if prop == 'hv-guest-idle':
+        # Linux's PV qspinlock needs the guest idle MSR and the cluster IPI hint
+        m = H.k(r'Hyper-V: PV spinlocks (enabled|disabled)')
+        if m and m.group(1) == 'enabled':
+            return ('yes', '"Hyper-V: PV spinlocks enabled": lock waiters idle in '
+                    'HV_X64_MSR_GUEST_IDLE with IF=0, the unlocker wakes them with an IPI', '-')
+        return ('no' if offered else '-', '%s (Linux also wants hv-ipi)' %
+                ('"Hyper-V: PV spinlocks %s"' % m.group(1) if m else 'no "PV spinlocks" line'), '-')
     if prop == 'hv-invtsc':
         cur = H.d1('clocksource current_clocksource') or \
             (H.k(r'clocksource: Switched to clocksource (\S+)') or [None, None])[1]
@@ -726,7 +735,7 @@ def main():
 # Linux ignores, or MSRs only Windows reads: "n/a", or "no" with a reason)
 LINUX_USES = ('hv-vapic', 'hv-vpindex', 'hv-time', 'hv-synic', 'hv-stimer',
               'hv-stimer-direct', 'hv-frequencies', 'hv-ipi', 'hv-tlbflush',
-              'hv-crash', 'hv-invtsc')
+              'hv-crash', 'hv-invtsc', 'hv-guest-idle')
 
 
 def write_tap(path, H, rows, devices, problems):

@@ -75,6 +75,27 @@ static void test_wake(const void *opaque)
     check_case(g, "stimer", false, true);
 }
 
+/* CPU 1 idles with IF=0 across a migration; the IPI after it wakes it */
+static void test_migration(const void *opaque)
+{
+    HvGuestOptions opts = {
+        .cpu = IDLE_CPU,
+        .smp = 2,
+        .test = "guest-idle-mig",
+    };
+    g_autoptr(HvGuest) g = hv_guest_launch(&opts);
+    uint64_t mailbox;
+
+    mailbox = hv_guest_wait_record(g, "mailbox")->values[0];
+    g_usleep(50 * 1000);
+    hv_guest_migrate(g);
+    g_usleep(50 * 1000);
+    qtest_writel(hv_guest_qts(g), mailbox, 1);
+    hv_guest_wait(g);
+    hv_assert_guest_passed(g);
+    check_case(g, "mig", false, false);
+}
+
 typedef struct GpCase {
     const char *name;
     const char *cpu;
@@ -114,6 +135,7 @@ int main(int argc, char **argv)
     qtest_add_data_func("/hyperv/idle/wake/mttcg", "tcg", test_wake);
     qtest_add_data_func("/hyperv/idle/wake/single-thread",
                         "tcg,thread=single", test_wake);
+    qtest_add_data_func("/hyperv/idle/migration", NULL, test_migration);
     for (size_t i = 0; i < G_N_ELEMENTS(gp_cases); i++) {
         g_autofree char *path = g_strdup_printf("/hyperv/idle/gp/%s",
                                                 gp_cases[i].name);

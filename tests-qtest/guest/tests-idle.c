@@ -45,11 +45,11 @@
 
 #define APIC_ICR_NMI                    0x00400
 
-enum { GI_IPI = 1, GI_PVIPI, GI_NMI, GI_STIMER };
+enum { GI_IPI = 1, GI_PVIPI, GI_NMI, GI_STIMER, GI_MIG };
 
 static const char *const gi_names[] = {
     [GI_IPI] = "ipi", [GI_PVIPI] = "pvipi", [GI_NMI] = "nmi",
-    [GI_STIMER] = "stimer",
+    [GI_STIMER] = "stimer", [GI_MIG] = "mig",
 };
 
 static volatile uint32_t gi_irqs;       /* CPU 1's interrupts */
@@ -130,6 +130,7 @@ static void gi_wake(uint32_t n, uint32_t apic, uint64_t *rax)
 {
     switch (n) {
     case GI_IPI:
+    case GI_MIG:
         apic_send_ipi(apic, GI_VEC);
         break;
     case GI_PVIPI:
@@ -143,10 +144,44 @@ static void gi_wake(uint32_t n, uint32_t apic, uint64_t *rax)
     }
 }
 
-static void gi_setup(void)
+static volatile uint32_t gi_mailbox;    /* written by the qtest */
+
+/*
+ * One case: CPU 1 idles, CPU 0 waits GI_WAIT_MS (and, for GI_MIG, until
+ * the qtest has migrated the VM and written the mailbox), then wakes it
+ */
+static void gi_case(GuestCpu *cpu1, uint32_t n)
+{
+    uint64_t v[2] = { 0, 0 }, t;
+
+    smp_call(1, gi_idle_cpu1, (void *)(uintptr_t)n);
+    __atomic_store_n(&gi_go, n, __ATOMIC_SEQ_CST);
+    if (!wait_for_u32(&gi_in_read, n, 1000 * 1000)) {
+        guest_abort("cpu1 did not start case %s", gi_names[n]);
+    }
+    /*
+     * Nothing wakes it meanwhile: the read must not return.  In reference
+     * time: udelay() only bounds TSC ticks.
+     */
+    t = ref_time_msr() + GI_WAIT_MS * GI_MS;
+    while (ref_time_msr() < t) {
+        cpu_relax();
+    }
+    if (n == GI_MIG) {
+        mailbox_announce(&gi_mailbox, "mailbox");
+        while (!gi_mailbox) {
+            cpu_relax();
+        }
+    }
+    v[0] = __atomic_load_n(&gi_returned, __ATOMIC_SEQ_CST) == n;
+    gi_wake(n, cpu1->apic_id, &v[1]);
+    smp_wait(1);
+    record(HV_GUEST_FAULT_NONE, 2, v, "kick.%s", gi_names[n]);
+}
+
+static GuestCpu *gi_init(void)
 {
     GuestCpu *cpu1 = cpu_by_index(1);
-    uint32_t n;
 
     if (!cpu1) {
         guest_abort("guest-idle needs smp=2");
@@ -157,27 +192,16 @@ static void gi_setup(void)
     if (hv_hypercall_enable() != HV_GUEST_FAULT_NONE) {
         guest_abort("no hypercall page");
     }
+    return cpu1;
+}
+
+static void gi_setup(void)
+{
+    GuestCpu *cpu1 = gi_init();
+    uint32_t n;
 
     for (n = GI_IPI; n <= GI_STIMER; n++) {
-        uint64_t v[2] = { 0, 0 }, t;
-
-        smp_call(1, gi_idle_cpu1, (void *)(uintptr_t)n);
-        __atomic_store_n(&gi_go, n, __ATOMIC_SEQ_CST);
-        if (!wait_for_u32(&gi_in_read, n, 1000 * 1000)) {
-            guest_abort("cpu1 did not start case %s", gi_names[n]);
-        }
-        /*
-         * Nothing wakes it meanwhile: the read must not return.  In
-         * reference time: udelay() only bounds TSC ticks.
-         */
-        t = ref_time_msr() + GI_WAIT_MS * GI_MS;
-        while (ref_time_msr() < t) {
-            cpu_relax();
-        }
-        v[0] = __atomic_load_n(&gi_returned, __ATOMIC_SEQ_CST) == n;
-        gi_wake(n, cpu1->apic_id, &v[1]);
-        smp_wait(1);
-        record(HV_GUEST_FAULT_NONE, 2, v, "kick.%s", gi_names[n]);
+        gi_case(cpu1, n);
     }
 }
 
@@ -186,6 +210,22 @@ GUEST_TEST(guest_idle,
     .description = "HV_X64_MSR_GUEST_IDLE: woken by IPI, PV IPI, NMI, "
                    "direct synthetic timer, with IF=0",
     .setup = gi_setup,
+);
+
+/*
+ * test=guest-idle-mig: CPU 1 idles as in guest-idle, the qtest migrates
+ * the VM and writes the mailbox, then CPU 0 wakes CPU 1 with a fixed IPI
+ * (idle.mig, after.mig, kick.mig; mailbox: the mailbox's GPA)
+ */
+static void gi_mig_setup(void)
+{
+    gi_case(gi_init(), GI_MIG);
+}
+
+GUEST_TEST(guest_idle_mig,
+    .name = "guest-idle-mig",
+    .description = "HV_X64_MSR_GUEST_IDLE: a VP idle across a migration",
+    .setup = gi_mig_setup,
 );
 
 static void gi_gp_setup(void)
