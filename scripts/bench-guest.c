@@ -20,6 +20,11 @@
  *                               and CPU 1 through futexes (both sides sleep,
  *                               so every wake-up is an IPI to an idle CPU):
  *                               "ipi roundtrips N ms T"
+ *   bench-guest spin MS         one thread per CPU contending on a
+ *                               user-space test-and-test-and-set spinlock
+ *                               that waits with PAUSE (every PAUSE leaves
+ *                               TCG's cpu_exec()): "spin acquisitions N ms
+ *                               T cpus C"
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -236,6 +241,95 @@ static int bench_ipi(double ms)
     return 0;
 }
 
+/* --- user-space spinlock ------------------------------------------------ */
+
+static atomic_int spin_word, spin_ready, spin_stop;
+static volatile unsigned long spin_shared;
+static struct {
+    unsigned long n;
+    char pad[56];
+} spin_count[256];
+
+static void spin_lock(void)
+{
+    while (atomic_exchange_explicit(&spin_word, 1, memory_order_acquire)) {
+        while (atomic_load_explicit(&spin_word, memory_order_relaxed)) {
+            __builtin_ia32_pause();
+        }
+    }
+}
+
+static void spin_unlock(void)
+{
+    atomic_store_explicit(&spin_word, 0, memory_order_release);
+}
+
+/* One round: the lock, a short critical section, a little work outside */
+static void spin_round(void)
+{
+    spin_lock();
+    for (int k = 0; k < 16; k++) {
+        spin_shared++;
+    }
+    spin_unlock();
+    for (volatile int k = 0; k < 64; k++) {
+    }
+}
+
+static void *spin_worker(void *arg)
+{
+    int id = (int)(long)arg, n = ncpus();
+    unsigned long c = 0;
+
+    pin(id);
+    atomic_fetch_add(&spin_ready, 1);
+    while (atomic_load(&spin_ready) < n) {
+        __builtin_ia32_pause();
+    }
+    while (!atomic_load_explicit(&spin_stop, memory_order_relaxed)) {
+        spin_round();
+        c++;
+    }
+    spin_count[id].n = c;
+    return NULL;
+}
+
+/* CPU 0 contends too, and looks at the clock every 256 rounds */
+static int bench_spin(double ms)
+{
+    int n = ncpus();
+    pthread_t *t = calloc(n, sizeof(*t));
+    unsigned long total = 0;
+    double t0, t1;
+
+    if (n > (int)(sizeof(spin_count) / sizeof(spin_count[0]))) {
+        n = sizeof(spin_count) / sizeof(spin_count[0]);
+    }
+    pin(0);
+    for (long i = 1; i < n; i++) {
+        pthread_create(&t[i], NULL, spin_worker, (void *)i);
+    }
+    atomic_fetch_add(&spin_ready, 1);
+    while (atomic_load(&spin_ready) < n) {
+        sched_yield();
+    }
+    t0 = now_ms();
+    do {
+        for (int i = 0; i < 256; i++) {
+            spin_round();
+        }
+        total += 256;
+        t1 = now_ms();
+    } while (t1 - t0 < ms);
+    atomic_store(&spin_stop, 1);
+    for (int i = 1; i < n; i++) {
+        pthread_join(t[i], NULL);
+        total += spin_count[i].n;
+    }
+    printf("spin acquisitions %lu ms %.0f cpus %d\n", total, t1 - t0, n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     double ms = argc > 2 ? atof(argv[argc - 1]) : 1000;
@@ -250,6 +344,9 @@ int main(int argc, char **argv)
     if (argc > 2 && !strcmp(argv[1], "ipi")) {
         return bench_ipi(ms);
     }
-    fprintf(stderr, "usage: bench-guest clock MS | tlb mprotect|munmap MS | ipi MS\n");
+    if (argc > 2 && !strcmp(argv[1], "spin")) {
+        return bench_spin(ms);
+    }
+    fprintf(stderr, "usage: bench-guest clock MS | tlb mprotect|munmap MS | ipi MS | spin MS\n");
     return 2;
 }

@@ -4,8 +4,8 @@
 # make bench: what the demo initramfs runs instead of the demo when the
 # kernel command line has bench.tests=... (scripts/demo-init.sh execs this).
 # Every result line starts with "BENCH " for scripts/bench-report.py.
-#   bench.tests=clock,tlb,ipi,idle   which benchmarks (comma separated)
-#   bench.ms=2000                    duration of each clock/tlb/ipi run
+#   bench.tests=clock,tlb,ipi,spin,idle   which benchmarks (comma separated)
+#   bench.ms=2000                    duration of each clock/tlb/ipi/spin run
 #   bench.idle=30                    seconds of idle for the host CPU% mark
 export PATH=/bin:/sbin
 say() { echo "BENCH $*"; }
@@ -54,6 +54,9 @@ if has_test ipi; then
     before=$(irqs)
     out=$(/bin/bench-guest ipi "$ms")
     say "$out irq-before $before irq-after $(irqs)"
+fi
+if has_test spin; then
+    say "$(/bin/bench-guest spin "$ms")"
 fi
 if has_test idle; then
     sleep 2

@@ -7,8 +7,8 @@
 DIR/<label>.<run>/ hold demo-run.py's result.json and serial.log; the
 label is <vendor>-<vcpus>-<hv|nohv>[-<variant>].  --cycles DIR/<label>.<run>/
 hold the debugcon.log of the qtest payload's guest-cycles runs
-(tests-qtest/guest/tests-bench.c: "rec bench.NAME min median n extra",
-hex).  Prints the table
+(tests-qtest/guest/tests-bench.c and tests-hotpath.c: "rec bench.NAME /
+hotpath.NAME min median n extra", hex).  Prints the table
 (median [min-max] over the runs), each target of the issue as MET or
 MISSED, and writes OUT/report.txt, OUT/bench.json and, with gnuplot,
 OUT/bench.png.  Exit status 0 (also when targets are missed: the
@@ -65,6 +65,10 @@ def parse_run(d):
             n, ms_ = float(w[3]), float(w[5])
             if n > 0:
                 r['ipi_rt_us'] = ms_ * 1000.0 / n
+        elif w[1] == 'spin' and len(w) > 5 and w[2] == 'acquisitions':
+            n, ms_ = float(w[3]), float(w[5])
+            if ms_ > 0:
+                r['spin_ops'] = n * 1000.0 / ms_
         elif w[1] == 'problem':
             problems.append(' '.join(w[2:])[:100])
     r['problems'] = problems
@@ -83,7 +87,7 @@ def parse_cycles(d):
         return None
     for line in lines:
         w = line.split()
-        if len(w) >= 2 and w[0] == 'rec' and w[1].startswith('bench.'):
+        if len(w) >= 2 and w[0] == 'rec' and w[1].startswith(('bench.', 'hotpath.')):
             try:
                 r[w[1]] = [int(x, 16) for x in w[2:] if '=' not in x]
             except ValueError:
@@ -143,6 +147,47 @@ def cycles_section(cruns):
     return lines, agg, hz
 
 
+# The hot-path rows (tests-hotpath.c): record, what
+HOT_ROWS = [
+    ('hotpath.pause', 'PAUSE (leaves cpu_exec)'),
+    ('hotpath.hlt', 'HLT woken by a pending self-IPI'),
+    ('hotpath.out', 'OUT to port 0x80 (device access)'),
+    ('hotpath.rdtsc', 'RDTSC'),
+    ('hotpath.rdmsr', 'RDMSR EFER (not a Hyper-V MSR)'),
+    ('hotpath.irq', 'interrupt round trip (self-IPI to EOI)'),
+]
+
+
+def hot_section(cruns):
+    """The hot-path table: hv vs no-hv vs stock, and its ratios"""
+    lines, agg = [], {}
+    if not any(l.startswith('cycles-hot-') for l in cruns):
+        return lines, agg
+    lines.append('Hot paths (guest cycles per instruction or round trip, 1 vCPU, the Intel model; median over the'
+                 ' runs of each run\'s median [min-max];')
+    lines.append('  the ratios compare the best runs: host load only ever adds cycles)')
+    hdr = '  %-40s %-18s %-18s %-18s %-9s %-9s' % ('measurement', 'hv', 'no-hv', 'stock', 'hv/no-hv',
+                                                  'no-hv/stock')
+    lines.append(hdr)
+    lines.append('  ' + '-' * (len(hdr) - 2))
+    for rec, what in HOT_ROWS:
+        row = {}
+        for kind in ('hv', 'nohv', 'stock'):
+            # { min, median, n, K }: cycles of K operations
+            vals = [r[rec][1] / max(r[rec][3], 1) for r in cruns.get('cycles-hot-' + kind, [])
+                    if len(r.get(rec, [])) >= 4 and r[rec][2]]
+            row[kind] = stats(vals)
+        agg[rec] = row
+        m = {k: (v['min'] if v else None) for k, v in row.items()}
+        r1 = '%.3f' % (m['hv'] / m['nohv']) if m['hv'] and m['nohv'] else '-'
+        r2 = '%.3f' % (m['nohv'] / m['stock']) if m['nohv'] and m['stock'] else '-'
+        lines.append('  %-40s %-18s %-18s %-18s %-9s %-9s' % (what, fmt(row['hv'], digits=1),
+                                                            fmt(row['nohv'], digits=1),
+                                                            fmt(row['stock'], digits=1), r1, r2))
+    lines.append('')
+    return lines, agg
+
+
 def stats(vals):
     vals = [v for v in vals if v is not None]
     if not vals:
@@ -173,6 +218,7 @@ def main():
     ap.add_argument('--ms', default='')
     ap.add_argument('--idle', default='')
     ap.add_argument('--nruns', default='')
+    ap.add_argument('--cycle-runs', default='')
     a = ap.parse_args()
 
     runs = {}
@@ -190,7 +236,7 @@ def main():
             r = parse_cycles(os.path.join(a.cycles, name)) if m else None
             if r is not None:
                 cruns.setdefault(m.group(1), []).append(r)
-    keys = ['boot_s', 'idle_cpu_pct', 'ipi_rt_us', 'tlb_mprotect_ops', 'tlb_munmap_ops',
+    keys = ['boot_s', 'idle_cpu_pct', 'ipi_rt_us', 'tlb_mprotect_ops', 'tlb_munmap_ops', 'spin_ops',
             'clock_default_ns', 'clock_tsc_ns', 'clock_hyperv_clocksource_tsc_page_ns',
             'clock_hpet_ns', 'clock_acpi_pm_ns']
     agg = {}
@@ -211,8 +257,8 @@ def main():
       % a.nruns)
     p('=' * 100)
     p('QEMU      %s' % a.qemu)
-    p('anchor    %s' % ('Debian qemu-system-x86: ' + a.stock if a.stock != 'none'
-                        else 'Debian qemu-system-x86 not installed: no upstream anchor'))
+    p('stock     %s' % (a.stock if a.stock != 'none'
+                        else 'none: no upstream anchor (BENCH_STOCK)'))
     p('CPUs      Intel: -cpu %s   AMD: -cpu %s   (q35, -m 512, this host: %d cores)'
       % (a.intel, a.amd, os.cpu_count()))
     p('hv set    %s' % a.hv)
@@ -232,12 +278,14 @@ def main():
             ('tsc-page ns', 'clock_hyperv_clocksource_tsc_page_ns', '', 0),
             ('tsc ns', 'clock_tsc_ns', '', 0), ('hpet ns', 'clock_hpet_ns', '', 0),
             ('mprotect/s', 'tlb_mprotect_ops', '', 0), ('munmap/s', 'tlb_munmap_ops', '', 0),
-            ('IPI rt us', 'ipi_rt_us', '', 1), ('idle CPU%', 'idle_cpu_pct', '', 1)]
+            ('IPI rt us', 'ipi_rt_us', '', 1), ('idle CPU%', 'idle_cpu_pct', '', 1),
+            ('spin/s', 'spin_ops', '', 0)]
     # One table per metric group keeps the lines readable.
     groups = [('Boot to userspace, guest time reads (clock_gettime, CLOCK_MONOTONIC)',
                [0, 1, 2, 3, 4, 5]),
-              ('TLB shootdowns (every vCPU busy in the same mm) and cross-CPU wake-ups, idle host CPU',
-               [6, 7, 8, 9])]
+              ('TLB shootdowns (every vCPU busy in the same mm), cross-CPU wake-ups, idle host CPU,'
+               ' user-space spinlock (PAUSE) acquisitions',
+               [6, 7, 8, 9, 10])]
     for title, idx in groups:
         p(title)
         hdr = '  %-22s' % 'configuration' + ''.join(' %-20s' % cols[i][0] for i in idx)
@@ -256,10 +304,12 @@ def main():
             p('  %-22s' % lbl + ''.join(' %-20s' % c for c in cells))
         p('')
 
-    cagg, chz = {}, None
+    cagg, chz, hagg = {}, None, {}
     if cruns:
         clines, cagg, chz = cycles_section(cruns)
         out.extend(clines)
+        hlines, hagg = hot_section(cruns)
+        out.extend(hlines)
 
     # Targets.
     targets = []
@@ -289,6 +339,16 @@ def main():
             if tsc1:
                 target('time read %s %d vCPUs: hv <= 1.1x the 1-vCPU tsc read' % (vendor, n),
                        hv <= 1.1 * tsc1, '%.0f ns vs %.0f ns: %.2fx' % (hv, tsc1, hv / tsc1))
+    # Issue #12: the PV flush at least as fast as the (PV) IPI shootdown it
+    # replaces, at every vCPU count
+    for n in [1] + smps:
+        for mode in ('mprotect', 'munmap'):
+            hv = med('intel-%d-hv' % n, 'tlb_%s_ops' % mode)
+            ipi = med('intel-%d-hv-noflush' % n, 'tlb_%s_ops' % mode)
+            if hv is None or ipi is None or not ipi:
+                continue
+            target('TLB %s intel %d vCPUs: hv-tlbflush >= hv-ipi alone' % (mode, n),
+                   hv >= ipi, '%.0f vs %.0f ops/s: %.2fx' % (hv, ipi, hv / ipi))
     for vendor in ('intel', 'amd'):
         for n in sorted(set(smps + [4])):
             if n < 4:
@@ -309,13 +369,29 @@ def main():
         if hv_b and no_b:
             target('boot %s %s vCPUs: hv <= 1.05x no-hv' % (m.group(1), m.group(2)),
                    hv_b <= 1.05 * no_b, '%.1f s vs %.1f s: %.2fx' % (hv_b, no_b, hv_b / no_b))
+    for n in smps:
+        hv, no = med('intel-%d-hv' % n, 'spin_ops'), med('intel-%d-nohv' % n, 'spin_ops')
+        if hv and no:
+            target('spin-wait intel %d vCPUs: time per acquisition hv <= 1.05x no-hv' % n,
+                   no / hv <= 1.05, '%.0f vs %.0f acquisitions/s: %.3fx' % (hv, no, no / hv))
+    for rec, what in HOT_ROWS:
+        row = hagg.get(rec, {})
+        # The best run of each: what host load left alone
+        hv, no, st = [(row.get(k) or {}).get('min') for k in ('hv', 'nohv', 'stock')]
+        short = what.split(' (')[0]
+        if hv and no:
+            target('hot path %s: hv <= 1.05x no-hv' % short, hv <= 1.05 * no,
+                   '%.1f vs %.1f cycles: %.3fx' % (hv, no, hv / no))
+        if no and st:
+            target('hot path %s: ours (no-hv) <= 1.05x stock' % short, no <= 1.05 * st,
+                   '%.1f vs %.1f cycles: %.3fx' % (no, st, no / st))
     hv_i, no_i = med('intel-4-hv-idle', 'idle_cpu_pct'), med('intel-4-nohv-idle', 'idle_cpu_pct')
     if hv_i is not None and no_i is not None:
         target('idle 4-vCPU guest: host CPU with hv (stimer) <= no-hv (LAPIC timer)',
                hv_i <= no_i, '%.1f%% vs %.1f%% of one host core' % (hv_i, no_i))
-    p('Targets (issue #5; ratios within this run)')
+    p('Targets (issues #5 and #12; ratios within this run)')
     for verdict, name, detail in targets:
-        p('  %-7s %-62s %s' % (verdict, name, detail))
+        p('  %-7s %-66s %s' % (verdict, name, detail))
     if cagg:
         p('  n/a     hypercall and SINT round trips: no target in the issue; measured above'
           ' (guest cycles)')
@@ -339,7 +415,7 @@ def main():
         f.write(text)
     with open(os.path.join(a.out, 'bench.json'), 'w') as f:
         json.dump({'aggregate': agg, 'targets': targets,
-                   'guest_cycles': {'tsc_hz': chz, 'rows': cagg}}, f, indent=1)
+                   'guest_cycles': {'tsc_hz': chz, 'rows': cagg}, 'hot_paths': hagg}, f, indent=1)
     chart(a, agg, smps)
     return 1 if any(not r for r in runs.values()) or (not runs and not cruns) else 0
 

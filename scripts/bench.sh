@@ -9,9 +9,11 @@
 # off, BENCH_RUNS times per configuration (interleaved), and each boot runs
 # the benchmarks its configuration asks for (kernel command line
 # bench.tests=...).  Then the freestanding qtest payload
-# (tests-qtest/guest/tests-bench.c) times hypercalls, SynIC message and
-# event round trips in guest TSC cycles at CPL 0, which a Linux user
-# process cannot reach.  scripts/bench-report.py prints the medians with
+# (tests-qtest/guest/tests-bench.c, tests-hotpath.c) times hypercalls,
+# SynIC message and event round trips, and the hot paths every guest takes
+# (PAUSE, HLT, OUT, RDTSC, RDMSR, an interrupt: hv-* vs none vs stock
+# QEMU) in guest TSC cycles at CPL 0, which a Linux user process cannot
+# reach.  scripts/bench-report.py prints the medians with
 # min/max and each target of the issue as MET / MISSED, saved to
 # build/bench/report.txt, and draws build/bench/bench.png with gnuplot.
 #
@@ -26,8 +28,13 @@
 #                      guest-cycles ones are cycles-*)
 #   BENCH_ITER=20000   samples per guest-cycles measurement (2000 for the
 #                      SynIC round trips)
-#   BENCH_STOCK=/usr/bin/qemu-system-x86_64  Debian's QEMU, if installed,
-#                      as the upstream anchor (hv-* off only)
+#   BENCH_CYCLE_RUNS   runs of each guest-cycles configuration (default
+#                      BENCH_RUNS, at least 5: they take seconds)
+#   BENCH_STOCK=auto   the upstream anchor (hv-* off only): auto builds the
+#                      same QEMU source without the series, configured
+#                      alike (scripts/build-qemu-stock.sh); a path uses
+#                      that qemu-system-x86_64 (e.g. Debian's
+#                      /usr/bin/qemu-system-x86_64); none skips it
 #   DEMO_QEMU=/path    benchmark this qemu-system-x86_64 instead of building
 set -e -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +48,7 @@ die() { echo "error: $*" >&2; exit 1; }
 
 if [ "${BENCH_QUICK:-0}" != 0 ]; then
     BENCH_RUNS=${BENCH_RUNS:-1} BENCH_MS=${BENCH_MS:-700} BENCH_IDLE=${BENCH_IDLE:-10}
-    BENCH_ITER=${BENCH_ITER:-5000}
+    BENCH_ITER=${BENCH_ITER:-5000} BENCH_CYCLE_RUNS=${BENCH_CYCLE_RUNS:-3}
 fi
 BENCH_ITER=${BENCH_ITER:-20000}
 BENCH_RUNS=${BENCH_RUNS:-3}
@@ -50,11 +57,14 @@ BENCH_IDLE=${BENCH_IDLE:-30}
 BENCH_INTEL=${BENCH_INTEL:-Skylake-Client-v4}
 BENCH_AMD=${BENCH_AMD:-EPYC-v4}
 BENCH_SMP=${BENCH_SMP:-2 4 8}
-BENCH_STOCK=${BENCH_STOCK:-/usr/bin/qemu-system-x86_64}
-for v in BENCH_RUNS BENCH_MS BENCH_IDLE BENCH_ITER; do
+BENCH_STOCK=${BENCH_STOCK:-auto}
+BENCH_CYCLE_RUNS=${BENCH_CYCLE_RUNS:-$(( BENCH_RUNS > 5 ? BENCH_RUNS : 5 ))}
+for v in BENCH_RUNS BENCH_MS BENCH_IDLE BENCH_ITER BENCH_CYCLE_RUNS; do
     [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] || die "$v=${!v} is not a positive number"
 done
 HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment
+# The same without the PV flush: the guest shoots TLBs down with (PV) IPIs
+HV_NOFLUSH=${HV/,hv-tlbflush/}
 
 out="$BUILD_DIR/bench"
 mkdir -p "$out"
@@ -91,13 +101,31 @@ echo "== guest (scripts/demo-guest.sh)"
 bash "$here/demo-guest.sh" "$out/guest.env" || die "building the guest failed"
 source "$out/guest.env"
 
-stock=
-if [ -x "$BENCH_STOCK" ] && [ "$(readlink -f "$BENCH_STOCK")" != "$(readlink -f "$qemu")" ]; then
-    stock=$BENCH_STOCK
-    echo ">> upstream anchor: $stock ($("$stock" --version | head -n 1))"
+# The upstream anchor: by default the very source of our build without the
+# series (same version, same configure options), so that "ours / stock"
+# measures the series and nothing else; Debian 12's own qemu-system-x86 is
+# QEMU 7.2, another TCG altogether (BENCH_STOCK=/usr/bin/qemu-system-x86_64
+# still uses it).
+stock= stock_desc=none
+if [ "$BENCH_STOCK" = auto ]; then
+    echo "== stock QEMU: the same source without the series (scripts/build-qemu-stock.sh)"
+    if bash "$here/build-qemu-stock.sh" > "$out/build-stock.out" 2>&1 &&
+       [ -x "$(tail -n 1 "$out/build-stock.out")" ]; then
+        BENCH_STOCK=$(tail -n 1 "$out/build-stock.out")
+    else
+        tail -n 5 "$out/build-stock.out" | sed 's/^/   /'
+        echo ">> building stock QEMU failed: the upstream anchor is skipped"
+        BENCH_STOCK=none
+    fi
+fi
+if [ "$BENCH_STOCK" != none ] && [ -x "$BENCH_STOCK" ] &&
+   [ "$(readlink -f "$BENCH_STOCK")" != "$(readlink -f "$qemu")" ]; then
+    cp "$BENCH_STOCK" "$out/qemu-stock.bench"
+    stock=$out/qemu-stock.bench
+    stock_desc="$BENCH_STOCK ($(sha256sum < "$BENCH_STOCK" | cut -c1-12), $("$stock" --version | head -n 1))"
+    echo ">> upstream anchor: $stock_desc"
 else
-    echo ">> no Debian qemu-system-x86 at $BENCH_STOCK: the upstream anchor is skipped" \
-         "(apt-get install qemu-system-x86 to add it)"
+    echo ">> no stock QEMU (BENCH_STOCK=$BENCH_STOCK): the upstream anchor is skipped"
 fi
 
 # The configurations: label binary cpu smp tests extra-append.  The labels
@@ -107,9 +135,11 @@ add() { configs+=("$*"); }
 i=$BENCH_INTEL a=$BENCH_AMD
 add intel-1-nohv  ours "$i"     1 clock,tlb,ipi -
 add intel-1-hv    ours "$i,$HV" 1 clock,tlb,ipi -
+add intel-1-hv-noflush ours "$i,$HV_NOFLUSH" 1 tlb -
 for n in $BENCH_SMP; do
-    add "intel-$n-nohv" ours "$i"     "$n" clock,tlb,ipi -
-    add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi -
+    add "intel-$n-nohv" ours "$i"     "$n" clock,tlb,ipi,spin -
+    add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi,spin -
+    add "intel-$n-hv-noflush" ours "$i,$HV_NOFLUSH" "$n" tlb -
 done
 add amd-4-nohv          ours "$a"     4 clock,tlb,ipi -
 add amd-4-hv            ours "$a,$HV" 4 clock,tlb,ipi -
@@ -158,21 +188,29 @@ done
 
 # Guest cycles: the qtest payload, booted directly; with verbose=1 it
 # prints each record as "rec NAME hex-values" on the debugcon.  The
-# configurations: label cpu smp test extra-qemu-args.
+# configurations: label binary cpu smp test extra-qemu-args.  The hot
+# paths run hv-* / none / stock, interleaved like the boots above.
 cconfigs=()
 cadd() { cconfigs+=("$*"); }
-cadd cycles-hcall-hv   "$i,$HV" 1 bench-hcall -
-cadd cycles-hcall-nohv "$i"     1 bench-hcall -
-cadd cycles-sint-1     "$i,$HV" 1 bench-sint  "-device hyperv-testdev"
-cadd cycles-sint-2     "$i,$HV" 2 bench-sint  "-device hyperv-testdev"
+cadd cycles-hcall-hv   ours "$i,$HV" 1 bench-hcall -
+cadd cycles-hcall-nohv ours "$i"     1 bench-hcall -
+cadd cycles-sint-1     ours "$i,$HV" 1 bench-sint  "-device hyperv-testdev"
+cadd cycles-sint-2     ours "$i,$HV" 2 bench-sint  "-device hyperv-testdev"
+cadd cycles-hot-hv     ours "$i,$HV" 1 bench-hotpath -
+cadd cycles-hot-nohv   ours "$i"     1 bench-hotpath -
+if [ -n "$stock" ]; then
+    cadd cycles-hot-stock stock "$i" 1 bench-hotpath -
+fi
 rm -rf "$out/cycles"
 if [ -n "$payload" ]; then
-    echo "== guest cycles: the qtest payload, $BENCH_RUNS run(s) of each configuration," \
+    echo "== guest cycles: the qtest payload, $BENCH_CYCLE_RUNS run(s) of each configuration," \
          "$BENCH_ITER samples per measurement"
-    for r in $(seq 1 "$BENCH_RUNS"); do
+    for r in $(seq 1 "$BENCH_CYCLE_RUNS"); do
         for c in "${cconfigs[@]}"; do
-            read -r label cpu smp test extra <<< "$c"
+            read -r label bin cpu smp test extra <<< "$c"
             [[ -z "$BENCH_ONLY" || $label =~ $BENCH_ONLY ]] || continue
+            q=$qemu
+            [ "$bin" = stock ] && q=$stock
             dir="$out/cycles/$label.$r"
             mkdir -p "$dir"
             iter=$BENCH_ITER
@@ -180,7 +218,7 @@ if [ -n "$payload" ]; then
             [ "$extra" = - ] && extra=
             t0=$SECONDS
             # shellcheck disable=SC2086 # $extra: several arguments
-            "$qemu" -accel tcg -machine q35 -cpu "$cpu" -smp "$smp" -m 128 -nodefaults \
+            "$q" -accel tcg -machine q35 -cpu "$cpu" -smp "$smp" -m 128 -nodefaults \
                 -display none -no-reboot -L "$bdir/pc-bios" -L /usr/share/seabios \
                 -kernel "$payload" -append "test=$test smp=$smp verbose=1 iterations=$iter" \
                 -chardev "file,id=dbg,path=$dir/debugcon.log" \
@@ -206,7 +244,8 @@ fi
 
 echo "== report"
 /usr/bin/python3 "$here/bench-report.py" --runs "$out/runs" --cycles "$out/cycles" --out "$out" \
-    --qemu "$qemu_desc" --stock "${stock:-none}" --intel "$BENCH_INTEL" --amd "$BENCH_AMD" \
-    --hv "$HV" --smp "$BENCH_SMP" --ms "$BENCH_MS" --idle "$BENCH_IDLE" --nruns "$BENCH_RUNS"
+    --qemu "$qemu_desc" --stock "$stock_desc" --intel "$BENCH_INTEL" --amd "$BENCH_AMD" \
+    --hv "$HV" --smp "$BENCH_SMP" --ms "$BENCH_MS" --idle "$BENCH_IDLE" --nruns "$BENCH_RUNS" \
+    --cycle-runs "$BENCH_CYCLE_RUNS"
 echo "(report saved to $out/report.txt, chart $out/bench.png; logs under $out/runs;" \
      "make bench took $(( (SECONDS - t_all) / 60 )) min $(( (SECONDS - t_all) % 60 )) s)"

@@ -156,16 +156,19 @@ static void hp_sort(uint64_t *a, unsigned int n)
     }
 }
 
-/* { min, median, n, 0 } of the samples, per operation */
+/*
+ * { min, median, n, K } of the samples, each the cycles of K operations:
+ * the reader divides, so that a cheap instruction keeps its fraction
+ */
 static void hp_record(const char *name, unsigned int per_sample)
 {
     uint64_t v[4];
 
     hp_sort(hp_samples, hp_nr);
-    v[0] = hp_samples[0] / per_sample;
-    v[1] = hp_samples[hp_nr / 2] / per_sample;
+    v[0] = hp_samples[0];
+    v[1] = hp_samples[hp_nr / 2];
     v[2] = hp_nr;
-    v[3] = 0;
+    v[3] = per_sample;
     record(HV_GUEST_FAULT_NONE, 4, v, "%s", name);
 }
 
@@ -202,7 +205,7 @@ static bool hp_wait_irqs(uint32_t want)
 }
 
 /*
- * bench-hotpath (1 CPU): guest cycles per
+ * bench-hotpath (1 CPU): guest cycles of
  *
  *   hotpath.pause   PAUSE (leaves cpu_exec() under TCG)
  *   hotpath.hlt     CLI, self-IPI, STI; HLT: the HLT leaves cpu_exec(),
@@ -215,7 +218,8 @@ static bool hp_wait_irqs(uint32_t want)
  *   hotpath.irq     self-IPI to the handler's EOI with interrupts on: the
  *                   APIC's accept and EOI paths (SynIC AutoEOI checks)
  *
- * each { min, median, n, 0 }.
+ * each { min, median, n, K }: cycles of K operations (batch=K for the
+ * cheap ones, 1 for HLT and the interrupt).
  */
 static void bench_hotpath_setup(void)
 {
