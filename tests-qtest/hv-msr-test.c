@@ -648,6 +648,7 @@ static bool probe_exposed_unenforced(const ProbeCase *c, uint32_t msr)
     case 0x40000020 ... 0x40000023:
     case 0x40000070 ... 0x40000073:
     case 0x40000100 ... 0x40000108:
+    case 0x40000118:    /* Linux 6.3+ KVM: hv-invtsc's control, unchecked */
         return true;
     case 0x40000080 ... 0x40000084:
     case 0x40000090 ... 0x4000009f:
