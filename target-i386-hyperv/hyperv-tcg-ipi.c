@@ -46,7 +46,16 @@
  * which then reads cpu->running; a target sets cpu->running, smp_mb(),
  * then reads exit_request in cpu_exec().  So a target that the caller saw
  * not running either finds the item in its queue or leaves cpu_exec() at
- * once.  A full flush answers a ranged request.
+ * once.
+ *
+ * HvCallFlushVirtualAddressList names the pages: the caller and each
+ * target flush only those (in every address space: TCG's TLB is not
+ * tagged by CR3, and flushing more is always allowed), up to
+ * FLUSH_MAX_PAGES; beyond that, and for the address-space forms, the whole
+ * TLB.  A whole-TLB flush costs the vCPU a refill of every page its
+ * kernel and programs touch next, and Linux includes the caller in each
+ * flush it asks for (the mm's CPUs): flushing whole TLBs made the PV
+ * flush slower than the IPI shootdown it replaces on an idle host.
  */
 typedef struct HvFlushRequest HvFlushRequest;
 
@@ -56,9 +65,19 @@ typedef struct HvFlushTarget {
     bool flushed;               /* set by the target's thread */
 } HvFlushTarget;
 
+/* Pages flushed one by one at most; more and the whole TLB goes */
+#define FLUSH_MAX_PAGES 32
+
+typedef struct HvFlushPages {
+    bool all;                   /* the whole TLB */
+    unsigned n;
+    uint64_t va[FLUSH_MAX_PAGES];
+} HvFlushPages;
+
 struct HvFlushRequest {
     unsigned refs;              /* the caller + each target not done */
     bool complete;              /* the caller stopped waiting */
+    HvFlushPages pages;
     unsigned n;
     HvFlushTarget t[];
 };
@@ -78,12 +97,48 @@ static void flush_request_unref(HvFlushRequest *req)
     }
 }
 
+/*
+ * The pages of @n_gvas TLFS GVA ranges (page number in bits 63:12, the
+ * number of pages that follow in bits 11:0), or all for @gvas NULL
+ */
+static void flush_pages_of(HvFlushPages *p, const uint64_t *gvas,
+                           unsigned n_gvas)
+{
+    p->all = !gvas;
+    p->n = 0;
+    for (unsigned i = 0; i < n_gvas && !p->all; i++) {
+        uint64_t va = gvas[i] & ~(uint64_t)0xfff;
+        unsigned count = (gvas[i] & 0xfff) + 1;
+
+        if (count > FLUSH_MAX_PAGES - p->n) {
+            p->all = true;
+            break;
+        }
+        while (count--) {
+            p->va[p->n++] = va;
+            va += 0x1000;
+        }
+    }
+}
+
+/* On @cs's own thread */
+static void flush_pages(CPUState *cs, const HvFlushPages *p)
+{
+    if (p->all) {
+        tlb_flush(cs);
+        return;
+    }
+    for (unsigned i = 0; i < p->n; i++) {
+        tlb_flush_page(cs, p->va[i]);
+    }
+}
+
 static void flush_tlb_work(CPUState *cs, run_on_cpu_data data)
 {
     HvFlushTarget *t = data.host_ptr;
     HvFlushRequest *req = t->req;
 
-    tlb_flush(cs);
+    flush_pages(cs, &req->pages);
     qemu_mutex_lock(&hv_flush_lock);
     qatomic_store_release(&t->flushed, true);
     qemu_cond_broadcast(&hv_flush_cond);
@@ -151,14 +206,16 @@ static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
 {
     CPUState *self = CPU(hv_tcg_vp_cpu(caller));
     HvFlushRequest *req;
+    HvFlushPages pages;
     unsigned n = 0;
     CPUState *cs;
 
     trace_hyperv_pv_flush(caller->vp_index, set->all, gvas ? n_gvas : 0);
+    flush_pages_of(&pages, gvas, n_gvas);
     CPU_FOREACH(cs) {
         if (hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
             if (cs == self) {
-                tlb_flush(cs);
+                flush_pages(cs, &pages);
             } else {
                 n++;
             }
@@ -174,6 +231,7 @@ static void tcg_flush_tlb(void *opaque, HvVp *caller, const HvVpSet *set,
     }
     req = g_malloc0(sizeof(*req) + n * sizeof(req->t[0]));
     req->refs = n + 1;
+    req->pages = pages;
     CPU_FOREACH(cs) {
         if (cs != self &&
             hv_vp_set_has(set, X86_CPU(cs)->hyperv_vp.vp_index)) {
