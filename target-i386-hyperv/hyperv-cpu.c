@@ -193,6 +193,11 @@ bool hyperv_filter_features(X86CPU *cpu, bool verbose)
 static bool hyperv_cpuid_invtsc(X86CPU *cpu, uint32_t *eax, uint32_t *ebx,
                                 uint32_t *ecx, uint32_t *edx)
 {
+    /*
+     * CPUID runs without the BQL: features never change and the control
+     * only goes from 0 to 1 (or back at a reset), so a racy read sees
+     * the value before or after a guest's WRMSR, as on hardware.
+     */
     const HvPartition *part = hyperv_tcg_partition();
     CPUX86State *env = &cpu->env;
     int invtsc = part ? hv_invtsc_cpuid_bit(part) : -1;
