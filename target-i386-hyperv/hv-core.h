@@ -345,6 +345,31 @@ typedef struct HvOps {
     uint64_t (*syndbg_options)(void *opaque);
     uint16_t (*syndbg_hypercall)(void *opaque, HvVp *vp, uint16_t code,
                                  uint64_t ingpa, uint64_t outgpa);
+
+    /*
+     * Extended hypercalls (hv-ext-hypercalls, hv-ext-hypercall.c).  The
+     * core parses and checks the guest's input; these do what only the
+     * hypervisor around it can.  NULL: the call is not offered (its
+     * capability bit stays clear and it fails as an unknown code).
+     *
+     * memory_heat_hint: HvExtCallMemoryHeatHint of [@gpa, @gpa + @len)
+     * (page aligned, not empty, no overflow) with heat @type
+     * (HV_EXT_MEMORY_HEAT_HINT_*).  Returns HV_STATUS_SUCCESS, or
+     * HV_STATUS_INVALID_PARAMETER when part of the range is not guest RAM
+     * (a hole, MMIO, ROM), checked before anything of the range is
+     * discarded.  A cold discard the host cannot do right now is dropped:
+     * it is a hint.
+     * can_discard: would a cold discard free host memory now?  Decides
+     * HV_EXT_CAPABILITY_MEMORY_COLD_DISCARD_HINT; NULL: yes.
+     * boot_zeroed_memory: up to @max ranges of guest RAM that read as
+     * zero now, as (first 4 KiB page, page count) pairs in @ranges,
+     * biggest first; returns how many.
+     */
+    uint16_t (*memory_heat_hint)(void *opaque, unsigned type, uint64_t gpa,
+                                 uint64_t len);
+    bool (*can_discard)(void *opaque);
+    unsigned (*boot_zeroed_memory)(void *opaque, uint64_t (*ranges)[2],
+                                   unsigned max);
 } HvOps;
 
 /* Result of an MSR access */
@@ -563,5 +588,31 @@ bool hv_hypercall(HvPartition *part, HvVp *vp, const HvOps *ops,
  */
 uint16_t hv_parse_vp_set(const uint64_t *words, unsigned n_words,
                          HvVpSet *set, unsigned *consumed);
+
+/*
+ * Extended hypercalls (hv-ext-hypercall.c)
+ */
+
+/* Is @code an extended hypercall (HV_EXT_CALL_QUERY_CAPABILITIES..MAX)? */
+static inline bool hv_ext_hypercall_code(uint16_t code)
+{
+    return code >= HV_EXT_CALL_QUERY_CAPABILITIES && code <= HV_EXT_CALL_MAX;
+}
+
+/* The HvExtCallQueryCapabilities bitmap @ops offers now */
+uint64_t hv_ext_capabilities(const HvOps *ops);
+
+/*
+ * Run extended hypercall @control (an hv_ext_hypercall_code()) with input
+ * GPA @ingpa and output GPA @outgpa for a partition with @features, once
+ * the privilege check passed; returns the result value (status, reps
+ * completed).  Under TCG the dispatcher calls it, under KVM the
+ * KVM_EXIT_HYPERV_HCALL handler does, with the same answers: a fast call
+ * gets HV_STATUS_INVALID_PARAMETER (KVM's own answer), a partition without
+ * hv-ext-hypercalls and a code no call has get
+ * HV_STATUS_INVALID_HYPERCALL_CODE.
+ */
+uint64_t hv_ext_hypercall(uint64_t features, const HvOps *ops,
+                          uint64_t control, uint64_t ingpa, uint64_t outgpa);
 
 #endif

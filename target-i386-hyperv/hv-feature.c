@@ -92,6 +92,10 @@ static const uint16_t tlbflush_hypercalls[] = {
 static const uint16_t ipi_hypercalls[] = {
     HV_SEND_SYNTHETIC_CLUSTER_IPI, HV_SEND_SYNTHETIC_CLUSTER_IPI_EX, 0
 };
+static const uint16_t ext_hypercalls[] = {
+    HV_EXT_CALL_QUERY_CAPABILITIES, HV_EXT_CALL_GET_BOOT_ZEROED_MEMORY,
+    HV_EXT_CALL_MEMORY_HEAT_HINT, 0
+};
 static const uint16_t syndbg_hypercalls[] = {
     HV_POST_DEBUG_DATA, HV_RETRIEVE_DEBUG_DATA, HV_RESET_DEBUG_SESSION, 0
 };
@@ -379,6 +383,25 @@ const HvFeatureInfo hv_features[HYPERV_FEAT_COUNT] = {
         .backends = HV_BACKEND_TCG,
         .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
         .msrs = guest_idle_msrs,
+    },
+    /*
+     * Extended hypercalls (HvExtCallQueryCapabilities, ...GetBootZeroed-
+     * Memory, ...MemoryHeatHint): QEMU implements them for both backends
+     * (hv-ext-hypercall.c); KVM hands them to QEMU once the guest has the
+     * privilege (Linux 6.2 and later, which report the bit in
+     * KVM_GET_SUPPORTED_HV_CPUID).  Stock QEMU never sets the bit, so
+     * hv-passthrough leaves it off.
+     */
+    [HYPERV_FEAT_EXT_HYPERCALLS] = {
+        .prop = "hv-ext-hypercalls",
+        .desc = "extended hypercalls (hv-ext-hypercalls)",
+        .flags = {
+            { HV_CPUID_FEATURES, HV_REG_EBX, HV_ENABLE_EXTENDED_HYPERCALLS }
+        },
+        .skip_passthrough = true,
+        .backends = HV_BACKEND_ALL,
+        .kvm_cap = HV_KVM_CAP_HYPERV_CPUID,
+        .hypercalls = ext_hypercalls,
     },
 };
 

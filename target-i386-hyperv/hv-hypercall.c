@@ -451,6 +451,10 @@ bool hv_partition_hypercall_exposed(const HvPartition *part, uint16_t code)
     if (!part->enforce_cpuid || hv_is_syndbg_call(code)) {
         return true;
     }
+    if (hv_ext_hypercall_code(code)) {
+        /* KVM: every code of the range needs the privilege */
+        return feature_on(part, HYPERV_FEAT_EXT_HYPERCALLS);
+    }
     if (code == HV_NOTIFY_LONG_SPIN_WAIT) {
         /*
          * KVM: only when leaf 0x40000004.EBX tells the guest to notify,
@@ -545,6 +549,17 @@ static uint64_t dispatch(HvCall *c, uint64_t control,
     c->rep_start = (control & HV_HYPERCALL_REP_START_MASK) >>
                    HV_HYPERCALL_REP_START_SHIFT;
 
+    /*
+     * Extended hypercalls (0x8001 and up): KVM checks the privilege and
+     * the reserved bits, then QEMU runs them under either accelerator
+     */
+    if (hv_ext_hypercall_code(code)) {
+        if (!hv_partition_hypercall_exposed(c->part, code)) {
+            return HV_STATUS_ACCESS_DENIED;
+        }
+        return hv_ext_hypercall(c->part->features, c->ops, control,
+                                c->ingpa, c->outgpa);
+    }
     /* The privilege check comes first, as in KVM */
     if (c->info && !hv_partition_hypercall_exposed(c->part, code)) {
         return HV_STATUS_ACCESS_DENIED;

@@ -54,6 +54,7 @@ enum {
     /* Past upstream QEMU: qemu-hyperv's own */
     HYPERV_FEAT_INVTSC = 21,
     HYPERV_FEAT_GUEST_IDLE = 22,
+    HYPERV_FEAT_EXT_HYPERCALLS = 23,
     HYPERV_FEAT_COUNT
 };
 

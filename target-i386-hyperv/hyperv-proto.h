@@ -63,6 +63,8 @@
 #define HV_POST_MESSAGES             (1u << 4)
 #define HV_SIGNAL_EVENTS             (1u << 5)
 #define HV_PARTITION_DEBUGGING_ALLOWED          (1u << 12)
+/* EnableExtendedHypercalls: call codes 0x8001 and up (hv-ext-hypercalls) */
+#define HV_ENABLE_EXTENDED_HYPERCALLS           (1u << 20)
 
 /*
  * HV_CPUID_FEATURES.EDX bits
@@ -299,6 +301,54 @@ struct hyperv_reference_tsc_page {
 #define HV_POST_DEBUG_DATA                    0x0069
 #define HV_RETRIEVE_DEBUG_DATA                0x006a
 #define HV_RESET_DEBUG_SESSION                0x006b
+
+/*
+ * Extended hypercalls (TLFS "Extended Hypercalls"): partition privilege
+ * HV_ENABLE_EXTENDED_HYPERCALLS.  HvExtCallQueryCapabilities reports one
+ * bit per further call, so the range ends 64 codes after it (KVM's
+ * HV_EXT_CALL_MAX, up to which KVM hands the calls to user space).
+ */
+#define HV_EXT_CALL_QUERY_CAPABILITIES        0x8001
+#define HV_EXT_CALL_GET_BOOT_ZEROED_MEMORY    0x8002
+#define HV_EXT_CALL_MEMORY_HEAT_HINT          0x8003
+#define HV_EXT_CALL_MAX                       0x8041
+
+/* HvExtCallQueryCapabilities output bits */
+#define HV_EXT_CAPABILITY_GET_BOOT_ZEROED_MEMORY    (1ull << 0)
+#define HV_EXT_CAPABILITY_MEMORY_HEAT_HINT          (1ull << 1)
+/* Linux's hv_balloon asks for this one before it reports free pages */
+#define HV_EXT_CAPABILITY_MEMORY_COLD_DISCARD_HINT  (1ull << 8)
+
+/*
+ * HvExtCallMemoryHeatHint (rep): one 8-byte header (heat type in bits
+ * 1:0, the rest reserved), then one HV_GPA_PAGE_RANGE per rep, all in
+ * one page.
+ */
+#define HV_EXT_MEMORY_HEAT_HINT_COLD          0
+#define HV_EXT_MEMORY_HEAT_HINT_HOT           1
+#define HV_EXT_MEMORY_HEAT_HINT_COLD_DISCARD  2
+#define HV_EXT_MEMORY_HEAT_HINT_TYPE_MASK     0x3ull
+#define HV_MEMORY_HINT_MAX_GPA_PAGE_RANGES    ((4096 - 8) / 8)
+
+/*
+ * HV_GPA_PAGE_RANGE: AdditionalPages (10:0), LargePage (11), then either
+ * BasePfn (63:12, 4 KiB pages) or, for a large page, PageSize (12: 0 is
+ * 2 MiB, 1 is 1 GiB), reserved (20:13) and BaseLargePfn (63:21, in
+ * 2 MiB units).
+ */
+#define HV_GPA_PAGE_RANGE_ADDITIONAL_MASK     0x7ffull
+#define HV_GPA_PAGE_RANGE_LARGE_PAGE          (1ull << 11)
+#define HV_GPA_PAGE_RANGE_BASE_PFN_SHIFT      12
+#define HV_GPA_PAGE_RANGE_PAGE_SIZE_1GB       (1ull << 12)
+#define HV_GPA_PAGE_RANGE_LARGE_RSVD_MASK     (0xffull << 13)
+#define HV_GPA_PAGE_RANGE_BASE_LARGE_SHIFT    21
+
+/*
+ * HvExtCallGetBootZeroedMemory (simple): 0xFF8 bytes of output, a range
+ * count then up to 255 ranges of (first page number, page count).
+ */
+#define HV_EXT_BOOT_ZEROED_OUTPUT_SIZE        0xff8
+#define HV_EXT_BOOT_ZEROED_MAX_RANGES         255
 
 /*
  * Hypercall input value (RCX) layout (TLFS 3.7)

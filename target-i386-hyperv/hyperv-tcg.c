@@ -28,6 +28,7 @@
 #include "hw/hyperv/hyperv.h"
 #include "kvm/hyperv.h"
 #include "hyperv-cpu.h"
+#include "hyperv-ext-hypercall.h"
 #include "hyperv-tcg-internal.h"
 #include "trace.h"
 
@@ -168,6 +169,7 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
     hv_tcg_apic_ops(&hv_tcg_ops);
     hv_tcg_ipi_ops(&hv_tcg_ops);
     hv_tcg_synic_ops(&hv_tcg_ops);
+    hyperv_ext_hypercall_ops(&hv_tcg_ops);
     hv_partition_reset(&hv_tcg_partition, &hv_tcg_ops);
     hv_tcg_state_init();
     qemu_register_reset(hyperv_tcg_system_reset, NULL);
