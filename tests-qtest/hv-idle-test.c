@@ -7,7 +7,8 @@
  * returns 0 and the interrupt is taken after STI (TLFS).  The guest
  * (guest/tests-idle.c) idles CPU 1 with IF=0 and wakes it from CPU 0 by
  * a fixed IPI, a PV IPI hypercall and an NMI, or by CPU 1's own direct
- * synthetic timer; the read must not return before the wake.  Privilege:
+ * synthetic timer; the read must not return before the wake.  Then 8
+ * vCPUs wake each other round a ring: no wake-up may get lost.  Privilege:
  * KVM has no such MSR, so without hv-guest-idle it #GPs, enforced or not.
  */
 
@@ -96,6 +97,57 @@ static void test_migration(const void *opaque)
     check_case(g, "mig", false, false);
 }
 
+/*
+ * 8 vCPUs: 7 pass a token round a ring, waiting for it in the idle MSR
+ * with IF=0 (and in HLT and PAUSE loops), woken by fixed and PV IPIs that
+ * often arrive between their look at the token and the read.  A lost
+ * wake-up stops the ring: the guest's watcher then records a stall.  No
+ * timing: the counts only.
+ */
+static void test_stress(const void *opaque)
+{
+    HvGuestOptions opts = {
+        .accel = opaque,
+        .cpu = IDLE_CPU,
+        .smp = 8,
+        .test = "guest-idle-stress",
+        .guest_args = "rounds=4000",
+    };
+    g_autoptr(HvGuest) g = hv_guest_start_opts(&opts);
+    const HvGuestRecord *r;
+    uint64_t reads = 0, halts = 0, sent = 0;
+
+    hv_assert_guest_passed(g);
+    r = hv_guest_find(g, "stress.stall");
+    if (r) {
+        g_test_message("lost wake-up: hand-off %" PRIu64 ", cpu%" PRIu64
+                       " waiting in %s", r->values[0], r->values[1],
+                       r->values[2] == 1 ? "the idle MSR" :
+                       r->values[2] == 2 ? "HLT" :
+                       r->values[2] == 3 ? "a PAUSE loop" : "nothing");
+    }
+    g_assert_null(r);
+    r = rec(g, "stress");
+    g_assert_cmpuint(r->values[0], ==, 4000);
+    g_assert_cmpuint(r->values[2], ==, 0);
+    for (int cpu = 1; cpu < 8; cpu++) {
+        r = rec(g, "stress.cpu%d", cpu);
+        g_test_message("cpu%d: %" PRIu64 " idle reads, %" PRIu64 " HLTs, %"
+                       PRIu64 " PAUSE waits, %" PRIu64 " wakes sent", cpu,
+                       r->values[0], r->values[1], r->values[2],
+                       r->values[3]);
+        /* Every CPU had the token: 4000 hand-offs round a ring of 7 */
+        g_assert_cmpuint(r->values[3], >=, 4000 / 7);
+        reads += r->values[0];
+        halts += r->values[1];
+        sent += r->values[3];
+    }
+    g_assert_cmpuint(sent, ==, 4000);
+    /* The idle MSR was in the mix, and so was HLT */
+    g_assert_cmpuint(reads, >, 0);
+    g_assert_cmpuint(halts, >, 0);
+}
+
 typedef struct GpCase {
     const char *name;
     const char *cpu;
@@ -136,6 +188,9 @@ int main(int argc, char **argv)
     qtest_add_data_func("/hyperv/idle/wake/single-thread",
                         "tcg,thread=single", test_wake);
     qtest_add_data_func("/hyperv/idle/migration", NULL, test_migration);
+    qtest_add_data_func("/hyperv/idle/stress/mttcg", "tcg", test_stress);
+    qtest_add_data_func("/hyperv/idle/stress/single-thread",
+                        "tcg,thread=single", test_stress);
     for (size_t i = 0; i < G_N_ELEMENTS(gp_cases); i++) {
         g_autofree char *path = g_strdup_printf("/hyperv/idle/gp/%s",
                                                 gp_cases[i].name);

@@ -22,6 +22,27 @@
  *                for stimer, which CPU 0 does not wake);
  *                RAX of the hypercall (pvipi) or 0
  *
+ * test=guest-idle-stress (smp >= 3, the guest-idle CPU set): lost
+ * wake-ups.  CPUs 1..n-1 pass a token round a ring rounds= times (default
+ * 4000).  A CPU waits for it as Linux's Hyper-V qspinlock waits for a
+ * lock: IF=0, look at the token, and only if it is not its turn read the
+ * idle MSR (or, every third wait, STI; HLT, or spin with PAUSE), then
+ * IF=1.  The owner moves the token on and then wakes the next CPU -- by a
+ * fixed IPI, a PV IPI, or a PV IPI to the next and a bystander, in turn --
+ * so the wake often arrives between the waiter's look and its read: the
+ * read must then return at once, as the interrupt is pending.  A lost
+ * wake-up stops the ring.  CPU 0 only watches: if the token has not moved
+ * for GS_STALL_MS of reference time it records the stall (who owns the
+ * token and how it waits) and wakes the owner itself, so that the test
+ * ends and says what happened instead of timing out.  lose=N leaves out
+ * the wake of hand-off N: a lost wake-up for the watcher to find.
+ *
+ *   stress.cpuN  idle MSR reads, HLTs, PAUSE waits, wakes sent
+ *                (N = 1..n-1)
+ *   stress       hand-offs done, rounds, stalls seen by CPU 0
+ *   stress.stall (one per stall) hand-off, owner, how the owner waited
+ *                (1 idle MSR, 2 HLT, 3 PAUSE, 0 not waiting)
+ *
  * test=guest-idle-gp: privilege.  cpuid 0x40000003 is recorded;
  *
  *   gp.read      (fault) RDMSR 0x400000F0, only without hv-guest-idle (with
@@ -244,4 +265,173 @@ GUEST_TEST(guest_idle_gp,
     .name = "guest-idle-gp",
     .description = "HV_X64_MSR_GUEST_IDLE privilege; read-only",
     .setup = gi_gp_setup,
+);
+
+/* ---- test=guest-idle-stress ----------------------------------------- */
+
+#define GS_VEC                          0xc2
+/* CPU 0 calls it a stall after this long without a hand-off */
+#define GS_STALL_MS                     5000
+#define GS_MAX_CPUS                     64
+
+enum { GS_NOT_WAITING, GS_IDLE_MSR, GS_HLT, GS_PAUSE };
+
+static volatile uint32_t gs_turn;       /* hand-offs done */
+static uint32_t gs_rounds, gs_ring, gs_lose;
+static volatile uint32_t gs_waiting[GS_MAX_CPUS];  /* how each CPU waits */
+static struct {
+    volatile uint32_t reads, halts, pauses, sent;
+} gs_cpu[GS_MAX_CPUS];
+
+/* The ring is CPUs 1..n-1; hand-off t belongs to: */
+static unsigned int gs_owner(uint32_t t)
+{
+    return 1 + t % gs_ring;
+}
+
+static void gs_irq(GuestIrqFrame *frame)
+{
+}
+
+/* The VP index is the vCPU index (QEMU) = the logical index here */
+static void gs_wake(uint32_t t, unsigned int to)
+{
+    uint64_t mask = 1ull << to, rax;
+
+    switch (t % 3) {
+    case 0:
+        apic_send_ipi(cpu_by_index(to)->apic_id, GS_VEC);
+        break;
+    case 1:
+        hv_call(HVCALL_SEND_IPI | HC_FAST, GS_VEC, mask, &rax);
+        break;
+    case 2:
+        /* and a bystander, whose wait must simply go on */
+        mask |= 1ull << gs_owner(t + 1 + gs_ring / 2);
+        hv_call(HVCALL_SEND_IPI | HC_FAST, GS_VEC, mask, &rax);
+        break;
+    }
+}
+
+static void gs_ring_cpu(unsigned int me)
+{
+    uint32_t w = 0;
+
+    for (;;) {
+        uint32_t t;
+
+        irq_disable();
+        t = __atomic_load_n(&gs_turn, __ATOMIC_SEQ_CST);
+        if (t >= gs_rounds) {
+            irq_enable();
+            break;
+        }
+        if (gs_owner(t) != me) {
+            uint32_t how = ++w % 3 == 0 ? (w % 2 ? GS_HLT : GS_PAUSE)
+                                        : GS_IDLE_MSR;
+
+            gs_waiting[me] = how;
+            if (how == GS_IDLE_MSR) {
+                /* As Linux's hv_qlock_wait(): IF=0 across look and read */
+                (void)rdmsr(HV_X64_MSR_GUEST_IDLE);
+                gs_cpu[me].reads++;
+                irq_enable();
+            } else if (how == GS_HLT) {
+                gs_cpu[me].halts++;
+                safe_halt();
+            } else {
+                irq_enable();
+                while (__atomic_load_n(&gs_turn, __ATOMIC_SEQ_CST) == t) {
+                    cpu_relax();
+                }
+                gs_cpu[me].pauses++;
+            }
+            gs_waiting[me] = GS_NOT_WAITING;
+            continue;
+        }
+        irq_enable();
+        /* The token first, then the wake: the wake may beat the look */
+        __atomic_store_n(&gs_turn, t + 1, __ATOMIC_SEQ_CST);
+        if (t + 1 == gs_lose) {
+            /* lose=N: no wake for hand-off N, to see the watcher catch it */
+        } else if (t + 1 < gs_rounds) {
+            gs_wake(t, gs_owner(t + 1));
+        } else {
+            for (unsigned int c = 1; c <= gs_ring; c++) {
+                if (c != me) {
+                    apic_send_ipi(cpu_by_index(c)->apic_id, GS_VEC);
+                }
+            }
+        }
+        gs_cpu[me].sent++;
+    }
+}
+
+static void gs_watch(void)
+{
+    uint32_t last = ~0u, stalls = 0, t;
+    uint64_t since = ref_time_msr(), v[3];
+
+    while ((t = __atomic_load_n(&gs_turn, __ATOMIC_SEQ_CST)) < gs_rounds) {
+        uint64_t now = ref_time_msr();
+
+        if (t != last) {
+            last = t;
+            since = now;
+        } else if (now - since > (uint64_t)GS_STALL_MS * GI_MS) {
+            unsigned int owner = gs_owner(t);
+
+            v[0] = t;
+            v[1] = owner;
+            v[2] = gs_waiting[owner];
+            record(HV_GUEST_FAULT_NONE, 3, v, "stress.stall");
+            stalls++;
+            apic_send_ipi(cpu_by_index(owner)->apic_id, GS_VEC);
+            since = now;
+        }
+        cpu_relax();
+    }
+    v[0] = t;
+    v[1] = gs_rounds;
+    v[2] = stalls;
+    record(HV_GUEST_FAULT_NONE, 3, v, "stress");
+}
+
+static void gs_setup(void)
+{
+    if (nr_cpus() < 3 || nr_cpus() > GS_MAX_CPUS) {
+        guest_abort("guest-idle-stress needs 3 to %d CPUs", GS_MAX_CPUS);
+    }
+    gs_ring = nr_cpus() - 1;
+    gs_rounds = cmdline_get_u64("rounds", 4000);
+    gs_lose = cmdline_get_u64("lose", 0);
+    irq_set_handler(GS_VEC, gs_irq, 0);
+    if (hv_hypercall_enable() != HV_GUEST_FAULT_NONE) {
+        guest_abort("no hypercall page");
+    }
+}
+
+static void gs_cpu_fn(unsigned int cpu)
+{
+    uint64_t v[4];
+
+    smp_barrier();
+    if (!cpu) {
+        gs_watch();
+        return;
+    }
+    gs_ring_cpu(cpu);
+    v[0] = gs_cpu[cpu].reads;
+    v[1] = gs_cpu[cpu].halts;
+    v[2] = gs_cpu[cpu].pauses;
+    v[3] = gs_cpu[cpu].sent;
+    record(HV_GUEST_FAULT_NONE, 4, v, "stress.cpu%u", cpu);
+}
+
+GUEST_TEST(guest_idle_stress,
+    .name = "guest-idle-stress",
+    .description = "HV_X64_MSR_GUEST_IDLE: no lost wake-up in a ring of "
+                   "idling CPUs woken by IPIs and PV IPIs",
+    .setup = gs_setup,
+    .cpu_fn = gs_cpu_fn,
 );
