@@ -96,18 +96,26 @@ static uint16_t ext_query_capabilities(const HvOps *ops, uint64_t outgpa)
 /*
  * HvExtCallGetBootZeroedMemory: no input; 0xFF8 bytes of output, the
  * range count then (first page number, page count) per range.  The
- * whole output area is written, unused ranges as zeroes.
+ * whole output area is written, unused ranges as zeroes.  The ranges read
+ * as zero when the call is made (TLFS) and stay so when it returns: the
+ * output page is never one of them.
  */
 static uint16_t ext_get_boot_zeroed_memory(const HvOps *ops, uint64_t outgpa)
 {
     uint64_t ranges[HV_EXT_BOOT_ZEROED_MAX_RANGES][2];
     uint8_t out[HV_EXT_BOOT_ZEROED_OUTPUT_SIZE];
+    uint16_t status;
     unsigned n, i;
 
-    /* Check where the output goes before the glue does any work */
-    if ((outgpa & 7) ||
-        (outgpa & ~HV_PAGE_MASK) + sizeof(out) > HV_PAGE_SIZE) {
-        return HV_STATUS_INVALID_ALIGNMENT;
+    /*
+     * Write the output area before the glue looks at memory, so that its
+     * page is not zero then (it will not be once the answer is in it): a
+     * range count no answer has
+     */
+    memset(out, 0xff, sizeof(out));
+    status = write_output(ops, outgpa, out, sizeof(out));
+    if (status != HV_STATUS_SUCCESS) {
+        return status;
     }
     n = ops->boot_zeroed_memory(ops->opaque, ranges,
                                 HV_EXT_BOOT_ZEROED_MAX_RANGES);
