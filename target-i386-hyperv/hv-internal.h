@@ -43,6 +43,24 @@ static inline bool hv_write_gpa(const HvOps *ops, uint64_t gpa,
     return ops->write_gpa && ops->write_gpa(ops->opaque, gpa, buf, len);
 }
 
+/*
+ * Order the core's writes into guest pages that the guest reads while
+ * it runs, possibly on another host CPU (the TSC page on every vCPU; a
+ * message slot, should a glue post from outside the VP's thread): the
+ * glue's read_gpa / write_gpa are plain loads and stores of guest RAM,
+ * which a weakly-ordered host (arm64) may reorder.  C11 fences, so the
+ * core needs nothing from QEMU; docs/memory-ordering.md has the argument.
+ */
+static inline void hv_smp_wmb(void)
+{
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void hv_smp_mb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* SynIC MSRs 0x40000080-0x40000084 and 0x40000090-0x4000009F (hv-synic.c) */
 HvMsrResult hv_synic_msr_read(HvPartition *part, HvVp *vp, const HvOps *ops,
                               uint32_t msr, uint64_t *val);

@@ -227,6 +227,8 @@ void hv_tsc_page_update(HvPartition *part, const HvOps *ops)
         /* Not RAM: the guest cannot read it either; use the MSR */
         goto invalid;
     }
+    /* Other vCPUs read the page meanwhile: 0 before the parameters... */
+    hv_smp_wmb();
 
     /*
      * The scale is a 64.64 fixed-point number of 100 ns units per tick;
@@ -247,6 +249,8 @@ void hv_tsc_page_update(HvPartition *part, const HvOps *ops)
         goto invalid;
     }
 
+    /* ...and the parameters before the new sequence */
+    hv_smp_wmb();
     st32_le(buf, seq);
     if (!write_gpa(ops, gpa, buf, 4)) {
         goto invalid;

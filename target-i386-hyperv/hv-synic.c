@@ -137,11 +137,15 @@ static bool or_gpa8(const HvOps *ops, uint64_t gpa, uint8_t bits,
         return false;
     }
     *old = b;
-    if ((b & bits) == bits) {
-        return true;
+    if ((b & bits) != bits) {
+        b |= bits;
+        if (!hv_write_gpa(ops, gpa, &b, 1)) {
+            return false;
+        }
     }
-    b |= bits;
-    return hv_write_gpa(ops, gpa, &b, 1);
+    /* As the atomic operation would: what follows reads after this */
+    hv_smp_mb();
+    return true;
 }
 
 HvSynicStatus hv_synic_post_message(HvPartition *part, HvVp *vp,
@@ -194,6 +198,7 @@ HvSynicStatus hv_synic_post_message(HvPartition *part, HvVp *vp,
     if (!hv_write_gpa(ops, slot + MSG_SIZE_OFFSET, hdr, sizeof(hdr))) {
         return HV_SYNIC_FAULT;
     }
+    hv_smp_wmb();
     hv_st32_le(type, msg->header.message_type);
     if (!hv_write_gpa(ops, slot + MSG_TYPE_OFFSET, type, sizeof(type))) {
         return HV_SYNIC_FAULT;

@@ -188,17 +188,32 @@ static uint64_t tcg_vp_runtime(void *opaque, HvVp *vp)
  * Synthetic timers run on QEMU_CLOCK_VIRTUAL, which the reference time
  * follows (both stop with the VM); a timer that fires a little early is
  * re-armed by the core.
+ *
+ * The host timer fires in the main loop, but the expiration is signaled
+ * in the VP's own thread (queued work, under the BQL), as KVM signals it
+ * in the vCPU's context: the timer message then lands in the SIM page
+ * while that VP runs no guest code, so the slot protocol -- the guest
+ * clears message_type, fences, reads MessagePending; the hypervisor sets
+ * MessagePending only when it finds the slot full -- cannot interleave
+ * with the guest's half on any host memory model (docs/memory-ordering.md).
  */
-static void stimer_expired(X86CPU *cpu, unsigned index)
+static void stimer_expired(CPUState *cs, run_on_cpu_data data)
 {
+    X86CPU *cpu = X86_CPU(cs);
+    unsigned index = data.host_int;
     HvVp *vp = &cpu->hyperv_vp;
     uint64_t expirations = vp->stats.stimer_expirations[index];
     uint64_t config = vp->stimer_config[index];
     uint64_t exp_time = vp->stimer_exp_time[index];
 
+    /* Work queued before the VP was torn down (unplug) finds it gone */
+    if (!hyperv_tcg_active(cpu)) {
+        return;
+    }
     hv_stimer_expired(&hv_tcg_partition, vp, &hv_tcg_ops, index);
     if (vp->stats.stimer_expirations[index] != expirations) {
-        trace_hyperv_stimer_expired(vp->vp_index, index, config, exp_time);
+        trace_hyperv_stimer_expired(vp->vp_index, index, config, exp_time,
+                                    qemu_cpu_is_self(cs));
         if (!(config & HV_STIMER_DIRECT)) {
             trace_hyperv_stimer_message(
                 vp->vp_index, index, HV_STIMER_SINT(config),
@@ -207,25 +222,30 @@ static void stimer_expired(X86CPU *cpu, unsigned index)
     }
 }
 
+static void stimer_timer_fired(X86CPU *cpu, unsigned index)
+{
+    async_run_on_cpu(CPU(cpu), stimer_expired, RUN_ON_CPU_HOST_INT(index));
+}
+
 /* One callback per timer index: the QEMUTimer's opaque is the vCPU */
 static void stimer0_cb(void *cpu)
 {
-    stimer_expired(cpu, 0);
+    stimer_timer_fired(cpu, 0);
 }
 
 static void stimer1_cb(void *cpu)
 {
-    stimer_expired(cpu, 1);
+    stimer_timer_fired(cpu, 1);
 }
 
 static void stimer2_cb(void *cpu)
 {
-    stimer_expired(cpu, 2);
+    stimer_timer_fired(cpu, 2);
 }
 
 static void stimer3_cb(void *cpu)
 {
-    stimer_expired(cpu, 3);
+    stimer_timer_fired(cpu, 3);
 }
 
 static QEMUTimerCB *const stimer_cbs[] = {

@@ -330,6 +330,63 @@ static void test_smp(void)
     check_timer_msg(g, "smp.cpu1", 3, 1, value(g, "smp.cpu1.count", 0));
 }
 
+/*
+ * KVM signals a timer's expiration in the vCPU's own context; so does the
+ * TCG backend (queued work on the VP's thread), never from the main
+ * loop's timer callback while the VP runs guest code: that is what keeps
+ * the message slot protocol race-free (docs/memory-ordering.md).  Every
+ * expiration's trace event says on which thread it was signaled.
+ */
+static void test_vp_thread(void)
+{
+    g_autofree char *trace = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *log = NULL;
+    g_auto(GStrv) lines = NULL;
+    HvGuestOptions opts = {
+        .cpu = ST_CPU,
+        .smp = 2,
+        .test = "stimer-smp",
+    };
+    g_autoptr(HvGuest) g = NULL;
+    unsigned expired = 0, off_thread = 0;
+    int fd, i;
+
+    fd = g_file_open_tmp("hv-stimer-XXXXXX.trace", &trace, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    args = g_strdup_printf("-trace enable=hyperv_stimer_expired -D %s",
+                           trace);
+    opts.qemu_args = args;
+    g = hv_guest_start_opts(&opts);
+    hv_assert_guest_passed(g);
+    hv_guest_stop(g);
+    g = NULL;
+
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    unlink(trace);
+    lines = g_strsplit(log, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        if (strstr(lines[i], "hyperv_stimer_expired ")) {
+            expired++;
+            off_thread += !strstr(lines[i], " vp_thread 1");
+        }
+    }
+    if (!expired) {
+        /* A trace backend other than "log" */
+        g_test_message("no trace events in %s: threads not checked", trace);
+        return;
+    }
+    /* Timer 3 of each VP expired at least once */
+    g_assert_cmpuint(expired, >=, 2);
+    if (off_thread) {
+        g_test_message("%u of %u expirations signaled off their VP's "
+                       "thread; the trace:", off_thread, expired);
+        g_test_message("%s", log);
+        g_test_fail();
+    }
+}
+
 static void test_migrate(void)
 {
     HvGuestOptions opts = {
@@ -400,6 +457,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hyperv/stimer/busy", test_busy);
     qtest_add_func("/hyperv/stimer/missed", test_missed);
     qtest_add_func("/hyperv/stimer/smp", test_smp);
+    qtest_add_func("/hyperv/stimer/vp-thread", test_vp_thread);
     qtest_add_func("/hyperv/stimer/migrate", test_migrate);
     return g_test_run();
 }

@@ -20,6 +20,8 @@
  */
 
 #include "qemu/osdep.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "hv-harness.h"
 
 #define STRESS_CPU      "qemu64,hv-vpindex,hv-synic,hv-time,hv-stimer," \
@@ -35,6 +37,9 @@
 #define CTL_ELAPSED     8
 #define CTL_PROGRESS    16
 #define REF_HZ          10000000ull
+#define ST_SINT         1
+#define MSG_SINT        2
+#define EVT_SINT        3
 #define ST_PERIOD       (REF_HZ / 1000)
 
 /* A vCPU that makes no progress for this long has hung (slow host!) */
@@ -49,6 +54,74 @@ typedef struct Stress {
     uint64_t progress[STRESS_SMP];
     gint64 progress_at[STRESS_SMP];
 } Stress;
+
+/* Item @index of the list @key of @d, an object (NULL when missing) */
+static QDict *item(QDict *d, const char *key, int index)
+{
+    QList *list = d ? qdict_get_qlist(d, key) : NULL;
+    QListEntry *e;
+
+    if (list) {
+        QLIST_FOREACH_ENTRY(list, e) {
+            if (!index--) {
+                return qobject_to(QDict, qlist_entry_obj(e));
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The host's side of the count, from query-hyperv once the guest is done:
+ * the interrupts each SINT raised equal the messages and events the
+ * guest took, one each (one in flight per channel, the AutoEOI timer SINT
+ * included), and every timer expiration was a message the guest took or a
+ * tick dropped for a full slot (counted among the missed periods).
+ */
+static void check_host_counts(Stress *s)
+{
+    QDict *rsp = qtest_qmp(hv_guest_qts(s->g),
+                           "{ 'execute': 'query-hyperv' }");
+    QDict *info = qdict_get_qdict(rsp, "return");
+    int cpu;
+
+    for (cpu = 0; cpu < STRESS_SMP; cpu++) {
+        int prev = (cpu + STRESS_SMP - 1) % STRESS_SMP;
+        QDict *vcpu = item(info, "vcpus", cpu);
+        QDict *synic = vcpu ? qdict_get_qdict(vcpu, "synic") : NULL;
+        QDict *st = item(vcpu, "stimers", 0);
+        QDict *sint_st = item(synic, "sints", ST_SINT);
+        QDict *sint_msg = item(synic, "sints", MSG_SINT);
+        QDict *sint_evt = item(synic, "sints", EVT_SINT);
+        const HvGuestRecord *gst = rec(s->g, "cpu%d.stimer", cpu);
+        const HvGuestRecord *gmsg = rec(s->g, "cpu%d.msg", cpu);
+        const HvGuestRecord *gevt = rec(s->g, "cpu%d.evt", cpu);
+        uint64_t exps, missed, dst, dmsg, devt;
+
+        if (!st || !sint_st || !sint_msg || !sint_evt) {
+            hv_fail(s->g, "query-hyperv: no SynIC / timer of vCPU %d", cpu);
+            break;
+        }
+        exps = qdict_get_int(st, "expirations");
+        missed = qdict_get_int(st, "missed");
+        dst = qdict_get_int(sint_st, "deliveries");
+        dmsg = qdict_get_int(sint_msg, "deliveries");
+        devt = qdict_get_int(sint_evt, "deliveries");
+        if (dst != gst->values[0] + gst->values[3] ||
+            dmsg != gmsg->values[1] ||
+            devt != gevt->values[1] + gevt->values[2] ||
+            exps < dst || exps - dst > missed) {
+            hv_fail(s->g, "vCPU %d: the host raised %" PRIu64 " timer, %"
+                    PRIu64 " message, %" PRIu64 " event SINTs (%" PRIu64
+                    " expirations, %" PRIu64 " missed); the guest took %"
+                    PRIu64 " timer messages, %" PRIu64 " messages from VP %d"
+                    ", %" PRIu64 " event interrupts", cpu, dst, dmsg, devt,
+                    exps, missed, gst->values[0] + gst->values[3],
+                    gmsg->values[1], prev, gevt->values[1] + gevt->values[2]);
+        }
+    }
+    qobject_unref(rsp);
+}
 
 static int stress_seconds(void)
 {
@@ -264,6 +337,11 @@ static void test_stress(const void *opaque)
         exps += st->values[0];
         missed += st->values[1];
         lost += st->values[2];
+    }
+
+    /* Migration starts the host's counters afresh */
+    if (!migrate) {
+        check_host_counts(&s);
     }
 
     /* QEMU said nothing: no warning, no error */

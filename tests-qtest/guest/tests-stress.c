@@ -17,7 +17,11 @@
  * the previous one.
  *
  * Synthetic timer: timer 0 of every VP, periodic, 1 ms, message mode on
- * SINT ST_SINT.  TLFS (and KVM): a periodic timer whose expiration comes
+ * SINT ST_SINT, an AutoEOI SINT as Windows' timer SINT is (so no EOI
+ * acknowledges it: only EOM, when the guest saw MessagePending).  Every
+ * ST_LATE_EVERY-th message stays in its slot for ST_LATE_PERIODS periods
+ * and is freed by the main loop, not the handler: the ticks meanwhile
+ * find the slot full.  TLFS (and KVM): a periodic timer whose expiration comes
  * too late to be signaled on time skips the periods that passed, it does
  * not queue them; KVM also drops a periodic tick whose message slot is
  * still full.  Each HV_MESSAGE_TIMER_EXPIRED carries the expiration time
@@ -91,6 +95,8 @@
 #define MSG_SIZE                        16
 
 #define ST_PERIOD                       (HV_REF_TIME_HZ / 1000)   /* 1 ms */
+#define ST_LATE_EVERY                   3
+#define ST_LATE_PERIODS                 2
 #define DRAIN_TIMEOUT                   (20 * HV_REF_TIME_HZ)
 
 /* Mailbox commands and acks (hv-stress-test.c has the same) */
@@ -128,6 +134,8 @@ typedef struct SxCpu {
     volatile uint64_t st_n, st_missed, st_bad, st_other;
     volatile uint64_t st_first_exp, st_last_exp, st_last_delivery; /* IRQ */
     volatile uint64_t st_last_freed;    /* IRQ: slot emptied, ref time */
+    volatile uint32_t st_late;          /* IRQ: the slot is left full... */
+    volatile uint64_t st_late_until;    /* ...until then (sx_now()) */
     uint64_t st_t0, st_t1, st_end, iterations;
     uint32_t rng;
 } SxCpu;
@@ -209,7 +217,7 @@ static void sx_stimer_irq(GuestIrqFrame *frame)
     volatile HvMessage *m = &c->simp[ST_SINT];      /* QEMU's page */
     uint64_t exp, delivery;
 
-    if (m->type == 0) {
+    if (m->type == 0 || c->st_late) {
         return;
     }
     if (m->type != HV_MESSAGE_TIMER_EXPIRED || (m->payload[0] & 0xf) != 0) {
@@ -247,8 +255,25 @@ static void sx_stimer_irq(GuestIrqFrame *frame)
     c->st_last_exp = exp;
     c->st_last_delivery = delivery;
     c->st_n++;
+    if (c->st_n % ST_LATE_EVERY == 0 && !sx_stop) {
+        c->st_late_until = sx_now() + ST_LATE_PERIODS * ST_PERIOD;
+        c->st_late = 1;
+        return;
+    }
     sx_eom_if_pending(m);
     c->st_last_freed = ref_time_msr();
+}
+
+/* The main loop empties a slot the handler left full, once it is time */
+static void sx_stimer_free_late(SxCpu *c)
+{
+    if (c->st_late && (sx_stop || sx_now() >= c->st_late_until)) {
+        irq_disable();
+        c->st_late = 0;
+        sx_eom_if_pending(&c->simp[ST_SINT]);
+        c->st_last_freed = ref_time_msr();
+        irq_enable();
+    }
 }
 
 static void sx_msg_irq(GuestIrqFrame *frame)
@@ -475,7 +500,7 @@ static void stress_setup(void)
         sx_cpus[i].in = alloc_pages(1);
         sx_cpus[i].rng = 0x1234567u * (i + 1);
     }
-    irq_set_handler(SX_VEC(ST_SINT), sx_stimer_irq, 0);
+    irq_set_handler(SX_VEC(ST_SINT), sx_stimer_irq, IRQ_NO_EOI);
     irq_set_handler(SX_VEC(MSG_SINT), sx_msg_irq, 0);
     irq_set_handler(SX_VEC(EVT_SINT), sx_evt_irq, 0);
     sx_connections_create();
@@ -493,7 +518,7 @@ static void stress_cpu(unsigned int cpu)
     wrmsr(HV_X64_MSR_SIMP, (uintptr_t)c->simp | 1);
     wrmsr(HV_X64_MSR_SIEFP, (uintptr_t)c->siefp | 1);
     wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_ENABLE);
-    wrmsr(HV_X64_MSR_SINT(ST_SINT), SX_VEC(ST_SINT));
+    wrmsr(HV_X64_MSR_SINT(ST_SINT), SX_VEC(ST_SINT) | HV_SINT_AUTO_EOI);
     wrmsr(HV_X64_MSR_SINT(MSG_SINT), SX_VEC(MSG_SINT));
     wrmsr(HV_X64_MSR_SINT(EVT_SINT), SX_VEC(EVT_SINT));
     smp_barrier();
@@ -518,6 +543,7 @@ static void stress_cpu(unsigned int cpu)
             sx_send_flush(cpu, c);
         }
         sx_send_msg_evt(cpu, c);
+        sx_stimer_free_late(c);
         if (cpu == 0) {
             now = sx_now();
             sx_ctl.elapsed = now - sx_start;
@@ -533,6 +559,7 @@ static void stress_cpu(unsigned int cpu)
     /* The timer's expiration due by now must come before it stops */
     deadline = sx_now() + DRAIN_TIMEOUT;
     while (c->st_last_exp + ST_PERIOD <= c->st_end && sx_now() < deadline) {
+        sx_stimer_free_late(c);
         sx_relax();
     }
     irq_disable();
