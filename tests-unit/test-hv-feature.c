@@ -223,19 +223,27 @@ static const ExpectedFeature expected_features[] = {
         .skip_passthrough = true,
         .tcg = true,
         .no_kvm = true,
+    }, {
+        .number = 23, .model_enum = HYPERV_FEAT_EXT_HYPERCALLS,
+        .prop = "hv-ext-hypercalls",
+        .desc = "extended hypercalls (hv-ext-hypercalls)",
+        /* EnableExtendedHypercalls (1u << 20), in the high half */
+        .flags = { { 0x40000003, HV_REG_EBX, 0x00100000 } },
+        .skip_passthrough = true,
+        .tcg = true,
     },
 };
 
 /*
  * The 21 upstream features and qemu-hyperv's own (21: hv-invtsc,
- * 22: hv-guest-idle)
+ * 22: hv-guest-idle, 23: hv-ext-hypercalls)
  */
-#define ALL_FEATURES    0x7fffffull
+#define ALL_FEATURES    0xffffffull
 
 static void test_feature_count(void)
 {
-    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 23);
-    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 23);
+    g_assert_cmpint(HYPERV_FEAT_COUNT, ==, 24);
+    g_assert_cmpint(ARRAY_LEN(expected_features), ==, 24);
     g_assert_cmphex(HV_FEAT_ALL, ==, ALL_FEATURES);
 }
 
@@ -299,10 +307,11 @@ static void test_skip_passthrough(void)
     /*
      * hv-syndbg (bit 16), hv-invtsc (21, it changes what CPUID says
      * about the TSC) and hv-guest-idle (22, it changes how Linux's
-     * spinlocks wait) are left out of hv-passthrough
+     * spinlocks wait) and hv-ext-hypercalls (23, stock QEMU never offers
+     * them) are left out of hv-passthrough
      */
     check_mask("skip_passthrough", hv_skip_passthrough_features(),
-               BIT64(16) | BIT64(21) | BIT64(22));
+               BIT64(16) | BIT64(21) | BIT64(22) | BIT64(23));
 }
 
 static void test_backend_tcg(void)
@@ -312,7 +321,8 @@ static void test_backend_tcg(void)
      * vpindex (5), runtime (6), synic (7), stimer (8), frequencies (9),
      * reenlightenment (10), tlbflush (11), ipi (13), stimer-direct (14),
      * avic (15), syndbg (16), xmm-input (18), tlbflush-ext (19),
-     * invtsc (21), guest-idle (22); not the nested-VMX evmcs (12),
+     * invtsc (21), guest-idle (22), ext-hypercalls (23); not the
+     * nested-VMX evmcs (12),
      * emsr-bitmap (17), tlbflush-direct (20)
      */
     check_mask("TCG features", hv_backend_features(HV_BACKEND_TCG),
@@ -320,7 +330,7 @@ static void test_backend_tcg(void)
                BIT64(5) | BIT64(6) | BIT64(7) | BIT64(8) | BIT64(9) |
                BIT64(10) | BIT64(11) | BIT64(13) | BIT64(14) |
                BIT64(15) | BIT64(16) | BIT64(18) | BIT64(19) |
-               BIT64(21) | BIT64(22));
+               BIT64(21) | BIT64(22) | BIT64(23));
 }
 
 static void test_backend_kvm(void)
@@ -863,13 +873,13 @@ static void test_problems_overflow(void)
     hv_problem_add(&problems, "%s", long_line);
     g_assert_cmpint(strlen(problems.msg[0]), ==, HV_PROBLEM_LEN - 1);
 
-    /* Room for 31 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
+    /* Room for 32 lines (HYPERV_FEAT_COUNT + 8); the rest are dropped */
     for (i = 1; i < 40; i++) {
         hv_problem_add(&problems, "line %d", i);
     }
-    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 31);
-    g_assert_cmpint(problems.count, ==, 31);
-    g_assert_cmpstr(problems.msg[30], ==, "line 30");
+    g_assert_cmpint(HV_MAX_PROBLEMS, ==, 32);
+    g_assert_cmpint(problems.count, ==, 32);
+    g_assert_cmpstr(problems.msg[31], ==, "line 31");
 }
 
 int main(int argc, char **argv)

@@ -17,7 +17,7 @@
 #include "hv-unit.h"
 #include "kvm-fixtures.h"
 
-#define ALL_FEATURES    0x7fffffull
+#define ALL_FEATURES    0xffffffull
 
 /* Property and description of each feature, by number */
 static const struct {
@@ -48,6 +48,7 @@ static const struct {
     { "hv-tlbflush-direct", "direct TLB flush (hv-tlbflush-direct)" },
     { "hv-invtsc", "invariant TSC control (hv-invtsc)" },
     { "hv-guest-idle", "guest idle MSR (hv-guest-idle)" },
+    { "hv-ext-hypercalls", "extended hypercalls (hv-ext-hypercalls)" },
 };
 
 /*
@@ -78,6 +79,7 @@ static const uint64_t with_deps[HYPERV_FEAT_COUNT] = {
     [20] = BIT64(20) | BIT64(1),
     [21] = BIT64(21),
     [22] = BIT64(22),
+    [23] = BIT64(23),
 };
 
 /* The problem lines, as templates */
@@ -123,7 +125,7 @@ typedef struct KernelCase {
     uint64_t passthrough;       /* what hv-passthrough turns on */
     uint32_t max_vps;           /* KVM_MAX_VCPUS */
     bool enforce_cpuid;         /* KVM_CAP_HYPERV_ENFORCE_CPUID */
-    Missing missing[7];
+    Missing missing[8];
     int n_missing;
 } KernelCase;
 
@@ -144,8 +146,9 @@ static const KernelCase kernels[] = {
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
             { 22, NULL, false },
+            { 23, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 7,
+        .n_missing = 8,
     }, {
         .name = "v5.15-intel",
         .host = &kvm_v5_15_intel,
@@ -160,8 +163,9 @@ static const KernelCase kernels[] = {
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
             { 22, NULL, false },
+            { 23, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 5,
+        .n_missing = 6,
     }, {
         .name = "v6.1-intel",
         .host = &kvm_v6_1_intel,
@@ -175,8 +179,9 @@ static const KernelCase kernels[] = {
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
             { 22, NULL, false },
+            { 23, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 4,
+        .n_missing = 5,
     }, {
         .name = "v6.1-amd",
         .host = &kvm_v6_1_amd,
@@ -191,16 +196,18 @@ static const KernelCase kernels[] = {
             { 20, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH", false },
             { 21, "KVM_CAP_HYPERV_CPUID", true },
             { 22, NULL, false },
+            { 23, "KVM_CAP_HYPERV_CPUID", true },
         },
-        .n_missing = 5,
+        .n_missing = 6,
     }, {
         .name = "v6.6-intel",
         .host = &kvm_v6_6_intel,
         /*
          * all but tlbflush-direct (no KVM_CAP_HYPERV_DIRECT_TLBFLUSH in
-         * the fixture); hv-invtsc (21) and hv-tlbflush-ext (19) are there
+         * the fixture); hv-invtsc (21), hv-tlbflush-ext (19) and
+         * hv-ext-hypercalls (23, Linux 6.2+) are there
          */
-        .supported = 0x2fffff,
+        .supported = 0xafffff,
         .passthrough = 0x0effff,            /* not syndbg, not invtsc */
         .max_vps = 1024,
         .enforce_cpuid = true,
