@@ -9,6 +9,10 @@
 #   demo.balloon=1  wait for the host to inflate the Hyper-V balloon (the
 #                   host answers "DEMO-GO" on the console when it is done)
 #   demo.stress=N   remote TLB flushes and IPIs to exercise (default 2000)
+#   demo.memhint=N  touch and free N MiB in a process, telling the host when
+#                   (DEMO-MEMHINT-TOUCHED / -FREED; it answers DEMO-GO after
+#                   each), to see the freed memory go back to the host
+#                   (free page reporting, hv-ext-hypercalls' cold discard)
 #   demo.crash=1    end with a deliberate panic instead of a power-off, so the
 #                   host sees whether the guest reports it (hv-crash)
 export PATH=/bin:/sbin
@@ -24,7 +28,10 @@ say() { echo "DEMO $*"; }
 cmdline=$(cat /proc/cmdline)
 has() { case " $cmdline " in *" $1 "*) return 0 ;; esac; return 1; }
 for w in $cmdline; do
-    case "$w" in demo.stress=*) stress_n=${w#demo.stress=} ;; esac
+    case "$w" in
+    demo.stress=*) stress_n=${w#demo.stress=} ;;
+    demo.memhint=*) memhint_mib=${w#demo.memhint=} ;;
+    esac
 done
 
 say "init start uptime $(cut -d' ' -f1 /proc/uptime) kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
@@ -82,10 +89,25 @@ else
 fi
 irqs after-stress
 
-# The balloon: tell the host we are ready, wait for it to inflate.
 meminfo() {
     say "meminfo $1 $(grep -E '^(MemTotal|MemFree|MemAvailable):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
 }
+
+# Cold discard: a process touches and frees memory; the host measures its
+# RSS in between (demo-run.py answers DEMO-GO once it has).
+if [ -n "$memhint_mib" ] && [ -x /bin/demo-probe ]; then
+    say "step memhint"
+    meminfo before-memhint
+    /bin/demo-probe touch "$memhint_mib"
+    if read -t 60 line && [ "$line" = DEMO-GO ]; then
+        say "memhint host-done"
+    else
+        say "memhint host-no-answer"
+    fi
+    meminfo after-memhint
+fi
+
+# The balloon: tell the host we are ready, wait for it to inflate.
 balloon_state() {
     for f in /sys/kernel/debug/hv-balloon; do
         [ -r "$f" ] && sed "s/^/DEMO balloon-debugfs $1 /" "$f"
@@ -120,7 +142,7 @@ fi
 say "step report"
 echo "DEMO-REPORT-BEGIN"
 say "uptime $(cut -d' ' -f1 /proc/uptime)"
-dmesg | grep -iE 'hyper-?v|hv_|vmbus|hypervisor|clocksource|clockevent|stimer|tsc|x2apic|spinlock|lapic|apic timer|Linux version' |
+dmesg | grep -iE 'hyper-?v|hv_|vmbus|hypervisor|discard|clocksource|clockevent|stimer|tsc|x2apic|spinlock|lapic|apic timer|Linux version' |
     sed 's/^/DEMO dmesg /'
 for f in current_clocksource available_clocksource; do
     say "clocksource $f $(cat /sys/devices/system/clocksource/clocksource0/$f)"

@@ -191,6 +191,39 @@ static int stress(void)
     return 0;
 }
 
+/*
+ * make demo's cold discard check (hv-ext-hypercalls): map @mib MiB, touch
+ * every page, say "touched" and wait for a line on stdin (the host reads
+ * QEMU's RSS), then unmap it all and say "freed".  The kernel's free page
+ * reporting then hands the pages to Hyper-V (HvExtCallMemoryHeatHint,
+ * cold discard) and QEMU gives them back to the host.
+ */
+static int touch(long mib)
+{
+    size_t len = (size_t)mib << 20, i;
+    char line[64];
+    char *p;
+
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+             -1, 0);
+    if (p == MAP_FAILED) {
+        printf("touch mmap %ld MiB failed: %s\n", mib, strerror(errno));
+        return 1;
+    }
+    for (i = 0; i < len; i += 4096) {
+        p[i] = (char)(i >> 12) | 1;
+    }
+    printf("DEMO-MEMHINT-TOUCHED %ld\n", mib);
+    fflush(stdout);
+    if (!fgets(line, sizeof(line), stdin)) {
+        line[0] = 0;
+    }
+    munmap(p, len);
+    printf("DEMO-MEMHINT-FREED %ld\n", mib);
+    fflush(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "cpuid")) {
@@ -200,6 +233,9 @@ int main(int argc, char **argv)
         iterations = argc > 2 ? atol(argv[2]) : 2000;
         return stress();
     }
-    fprintf(stderr, "usage: demo-probe cpuid | stress [N]\n");
+    if (argc > 1 && !strcmp(argv[1], "touch")) {
+        return touch(argc > 2 ? atol(argv[2]) : 256);
+    }
+    fprintf(stderr, "usage: demo-probe cpuid | stress [N] | touch [MiB]\n");
     return 2;
 }

@@ -30,7 +30,8 @@ FEATURES = {0: 'VP_RUNTIME', 1: 'TIME_REF_COUNT', 2: 'SYNIC', 3: 'SYNTIMER', 4: 
             15: 'TSC_INVARIANT'}
 PRIV_HIGH = {0: 'CreatePartitions', 1: 'AccessPartitionId', 2: 'AccessMemoryPool',
              4: 'PostMessages', 5: 'SignalEvents', 6: 'CreatePort', 7: 'ConnectPort',
-             8: 'AccessStats', 11: 'Debugging', 12: 'CpuManagement'}
+             8: 'AccessStats', 11: 'Debugging', 12: 'CpuManagement',
+             20: 'EnableExtendedHypercalls'}
 MISC = {0: 'MWAIT', 1: 'GUEST_DEBUGGING', 2: 'PERF_MONITOR', 3: 'CPU_DYNAMIC_PARTITIONING',
         4: 'XMM_HYPERCALL_INPUT', 5: 'GUEST_IDLE_STATE', 6: 'HYPERVISOR_SLEEP_STATE',
         8: 'FREQUENCY_MSRS', 10: 'GUEST_CRASH_MSRS', 11: 'DEBUG_MSRS',
@@ -54,6 +55,7 @@ PROP_BITS = {
     'hv-reenlightenment': [('low', 13)],
     'hv-invtsc': [('low', 15)],
     'hv-guest-idle': [('low', 10), ('misc', 5)],
+    'hv-ext-hypercalls': [('high', 20)],
     'hv-tlbflush': [('hints', 2)],
     'hv-ipi': [('hints', 10)],
     'hv-stimer-direct': [('misc', 19)],
@@ -428,6 +430,24 @@ def evaluate(prop, val, H, N, offered):
         return ('no' if offered else '-', 'current clocksource %s%s' %
                 (cur, '; "Marking TSC unstable due to %s"' % unstable.group(1)
                  if unstable else ''), 'clocksource %s' % ncur)
+    if prop == 'hv-ext-hypercalls':
+        # hv_balloon asks HvExtCallQueryCapabilities for the cold discard
+        # hint, then reports freed pages with HvExtCallMemoryHeatHint
+        m = H.k(r'(Cold memory discard hint enabled[^\n]*)')
+        mh = (H.result or {}).get('memhint') or {}
+        if not m:
+            return ('no' if offered else '-', 'no "Cold memory discard hint enabled" (hv_balloon '
+                    'needs the VMBus hv-balloon device)', '-')
+        ev = '"%s"' % m.group(1).strip()
+        if not mh.get('history'):
+            return ('?', ev + '; no touch-and-free measurement in this run', '-')
+        base, ret, t200 = mh.get('rss_touched'), mh.get('returned'), mh.get('t_200mib')
+        ev += '; a guest process touched and freed %d MiB: QEMU RSS %s MiB, %s MiB back within %ds%s' % (
+            mh.get('mib', 0), base >> 20 if base else '?', ret >> 20 if ret is not None else '?',
+            mh.get('watch_seconds', 10), ' (200 MiB after %.1fs)' % t200 if t200 is not None else '')
+        if t200 is None:
+            return ('FAIL', ev + '; less than 200 MiB came back', '-')
+        return ('yes', ev, '-')
     return ('?', 'no check for this property', '-')
 
 
@@ -735,7 +755,7 @@ def main():
 # Linux ignores, or MSRs only Windows reads: "n/a", or "no" with a reason)
 LINUX_USES = ('hv-vapic', 'hv-vpindex', 'hv-time', 'hv-synic', 'hv-stimer',
               'hv-stimer-direct', 'hv-frequencies', 'hv-ipi', 'hv-tlbflush',
-              'hv-crash', 'hv-invtsc', 'hv-guest-idle')
+              'hv-crash', 'hv-invtsc', 'hv-guest-idle', 'hv-ext-hypercalls')
 
 
 def write_tap(path, H, rows, devices, problems):

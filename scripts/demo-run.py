@@ -324,6 +324,17 @@ class Run:
             if self.a.balloon_mib > 0:
                 self.balloon_wait()
             self.send_console('DEMO-GO\n')
+        elif line.startswith('DEMO-MEMHINT-TOUCHED'):
+            # The guest process holds its memory: QEMU's RSS now
+            m = self.result.setdefault('memhint', {})
+            m['mib'] = int(line.split()[1])
+            m['rss_touched'] = self.rss()
+            self.say('memhint: the guest touched %d MiB; QEMU RSS %s MiB' %
+                     (m['mib'], m['rss_touched'] >> 20 if m['rss_touched'] else '?'))
+            self.send_console('DEMO-GO\n')
+        elif line.startswith('DEMO-MEMHINT-FREED'):
+            self.memhint_watch()
+            self.send_console('DEMO-GO\n')
         elif line.startswith('BENCH init '):
             self.milestone('bench-init', 'benchmarks start')
         elif line.startswith('BENCH mark '):
@@ -343,6 +354,39 @@ class Run:
             self.say('guest: ' + line.strip())
         if self.a.end_marker and self.a.end_marker in line:
             self.milestone('end-marker')
+
+    def rss(self):
+        """QEMU's resident set size, bytes (None when unknown)."""
+        try:
+            with open('/proc/%d/status' % self.proc.pid) as f:
+                for l in f:
+                    if l.startswith('VmRSS:'):
+                        return int(l.split()[1]) << 10
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def memhint_watch(self, seconds=10):
+        """The guest freed its memory: QEMU's RSS for @seconds, every 0.25 s."""
+        m = self.result.setdefault('memhint', {})
+        t0 = time.monotonic()
+        hist = []
+        while True:
+            t = time.monotonic() - t0
+            hist.append((round(t, 2), self.rss()))
+            if t >= seconds:
+                break
+            time.sleep(0.25)
+        m['history'] = hist
+        m['watch_seconds'] = seconds
+        base = m.get('rss_touched')
+        vals = [r for _, r in hist if r is not None]
+        if base and vals:
+            m['returned'] = base - min(vals)
+            # When 200 MiB had come back, if it did
+            m['t_200mib'] = next((t for t, r in hist if r is not None and base - r >= 200 << 20), None)
+        self.say('memhint: the guest freed it; QEMU RSS %s -> %s MiB within %ds' % (
+            base >> 20 if base else '?', min(vals) >> 20 if vals else '?', seconds))
 
     def cpu_mark(self, name):
         """make bench: the QEMU process's CPU time (all threads) now."""

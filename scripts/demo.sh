@@ -20,6 +20,8 @@
 #   DEMO_HV=hv-relaxed,...  the hv set (default: see below)
 #   DEMO_SMP=2  DEMO_MEM=512 (MiB)  DEMO_TIMEOUT=600 (seconds per boot)
 #   DEMO_BALLOON=384        MiB the Hyper-V balloon is asked for (0: don't)
+#   DEMO_MEMHINT=256        MiB a guest process touches and frees, to see
+#                           QEMU's RSS go back down (cold discard; 0: don't)
 #   DEMO_KERNEL=<package>   another Debian kernel package (e.g. a
 #                           bookworm-backports linux-image-*-amd64)
 #   DEMO_KERNEL_IMAGE=/path DEMO_INITRD=/path   your own kernel + initrd
@@ -49,7 +51,7 @@ linux) ;;
 *) die "DEMO_GUEST=$DEMO_GUEST: use 'linux' (the default) or 'payload'" ;;
 esac
 
-DEFAULT_HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment
+DEFAULT_HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment,hv-invtsc,hv-guest-idle,hv-ext-hypercalls
 DEMO_CPU=${DEMO_CPU:-max}
 DEMO_SMP=${DEMO_SMP:-2}
 DEMO_MEM=${DEMO_MEM:-512}
@@ -186,6 +188,11 @@ app_hv="$append" run_extra=() qemu_extra=("${vmbus[@]}")
 if [ $probe = 1 ] && [ -z "$balloon_why" ]; then
     run_extra=(--balloon-mib "$DEMO_BALLOON")
     app_hv+=" demo.balloon=1"
+fi
+# A guest process touches and frees DEMO_MEMHINT MiB; with hv-ext-hypercalls
+# and hv_balloon the freed memory goes back to the host (cold discard).
+if [ $probe = 1 ] && [ "${DEMO_MEMHINT:-256}" != 0 ] && [ ${#vmbus[@]} -gt 0 ]; then
+    app_hv+=" demo.memhint=${DEMO_MEMHINT:-256}"
 fi
 boot_guest hv "$cpu_with_hv" "$app_hv"
 phase_done
