@@ -33,7 +33,10 @@
  *    hv-enforce-cpuid a call whose feature is off gets
  *    HV_STATUS_ACCESS_DENIED, without it no call is denied; #UD only with
  *    an invalid code or input status; IPI vectors 16-255 and VP sets that
- *    name some VP (indexes no VP has are the glue's to ignore);
+ *    name some VP (indexes no VP has are the glue's to ignore); extended
+ *    hypercalls: a fast one gets KVM's answer, heat hints reach the glue
+ *    page aligned, below 2^52, at most one per rep, and succeed exactly
+ *    when every rep did;
  *  - time: the reference time never goes backwards (until a reset or a
  *    migration); a valid TSC page holds what the core computes from;
  *  - SynIC and timers: interrupts only for an enabled SynIC or a direct
@@ -127,6 +130,11 @@ typedef struct Fuzz {
     bool vp_loaded[MAX_VPS];
     uint16_t synic_status;      /* what synic_hypercall answers */
     unsigned ops_done;
+
+    /* Extended hypercalls: heat hint ranges the glue got this call */
+    unsigned ext_hints;
+    unsigned ext_zeroed_calls;
+    unsigned ext_discard_toggle;
 } Fuzz;
 
 static Fuzz fz;
@@ -570,6 +578,55 @@ static uint16_t fake_synic_hypercall(void *opaque, HvVp *vp, uint16_t code,
  * Invariants
  */
 
+/*
+ * Extended hypercalls' glue: a heat hint names a page-aligned, non-empty
+ * range below 2^52 with a known heat type, during a hypercall; guest RAM
+ * is the fake's RAM.  Boot-zeroed memory answers a varying number of
+ * ranges, capped at what the core asks for.
+ */
+static uint16_t fake_memory_heat_hint(void *opaque, unsigned type,
+                                      uint64_t gpa, uint64_t len)
+{
+    if (fz.phase != PHASE_HYPERCALL) {
+        FAIL("heat hint outside a hypercall");
+    }
+    if (type > 2) {
+        FAIL("heat hint of type %u", type);
+    }
+    if (!len || ((gpa | len) & ~HV_PAGE_MASK) || gpa + len < gpa ||
+        gpa + len > (1ull << 52)) {
+        FAIL("heat hint of 0x%" PRIx64 " bytes at 0x%" PRIx64, len, gpa);
+    }
+    fz.ext_hints++;
+    return is_ram(gpa, len) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+}
+
+static bool fake_can_discard(void *opaque)
+{
+    return ++fz.ext_discard_toggle & 1;
+}
+
+static unsigned fake_boot_zeroed_memory(void *opaque, uint64_t (*ranges)[2],
+                                        unsigned max)
+{
+    unsigned n = (fz.ops_done * 37) % 300, i;
+
+    if (fz.phase != PHASE_HYPERCALL) {
+        FAIL("boot-zeroed memory outside a hypercall");
+    }
+    if (max != 255) {
+        FAIL("boot-zeroed memory: room for %u ranges", max);
+    }
+    fz.ext_zeroed_calls++;
+    n = n < max ? n : max;
+    for (i = 0; i < n; i++) {
+        /* ranges[] is the core's buffer: ASan sees an overrun */
+        ranges[i][0] = i * 3;
+        ranges[i][1] = i + 1;
+    }
+    return n;
+}
+
 static bool valid_status(uint16_t st)
 {
     switch (st) {
@@ -690,6 +747,9 @@ static int hypercall_feature(uint16_t code)
     case HV_POST_MESSAGE:
     case HV_SIGNAL_EVENT:
         return HYPERV_FEAT_SYNIC;
+    case HV_EXT_CALL_QUERY_CAPABILITIES ... HV_EXT_CALL_MAX:
+        /* KVM: the whole range needs EnableExtendedHypercalls */
+        return HYPERV_FEAT_EXT_HYPERCALLS;
     default:
         return -1;
     }
@@ -1010,6 +1070,8 @@ static const uint16_t call_list[] = {
     HV_SEND_SYNTHETIC_CLUSTER_IPI_EX, HV_POST_MESSAGE, HV_SIGNAL_EVENT,
     HV_POST_DEBUG_DATA, HV_RETRIEVE_DEBUG_DATA, HV_RESET_DEBUG_SESSION,
     0x0000, 0x0001, 0x00af, 0xffff,
+    HV_EXT_CALL_QUERY_CAPABILITIES, HV_EXT_CALL_GET_BOOT_ZEROED_MEMORY,
+    HV_EXT_CALL_MEMORY_HEAT_HINT, 0x8004, HV_EXT_CALL_MAX, 0x8042,
 };
 #define N_CALLS (sizeof(call_list) / sizeof(call_list[0]))
 
@@ -1086,6 +1148,8 @@ static void op_hypercall(Input *in)
     fz.in_gpa = ingpa;
     fz.in_page = page_of(ingpa);
     fz.out_page = page_of(outgpa);
+    fz.ext_hints = 0;
+    fz.ext_zeroed_calls = 0;
     ok = hv_hypercall(&fz.part, vp, &fz.ops, &regs);
     fz.phase = PHASE_OTHER;
 
@@ -1135,9 +1199,40 @@ static void op_hypercall(Input *in)
             FAIL("hypercall 0x%x with its feature denied", code);
         }
         if (code != HV_FLUSH_VIRTUAL_ADDRESS_LIST &&
-            code != HV_FLUSH_VIRTUAL_ADDRESS_LIST_EX && reps_done) {
+            code != HV_FLUSH_VIRTUAL_ADDRESS_LIST_EX &&
+            code != HV_EXT_CALL_MEMORY_HEAT_HINT && reps_done) {
             FAIL("simple hypercall 0x%x completed %u reps", code,
                  reps_done);
+        }
+    }
+    if (regs.cpl0 && code >= HV_EXT_CALL_QUERY_CAPABILITIES &&
+        code <= HV_EXT_CALL_MAX) {
+        unsigned rep_start = (control >> 48) & 0xfff;
+
+        /* KVM answers fast extended calls itself */
+        if ((control & HV_HYPERCALL_FAST) &&
+            status != HV_STATUS_INVALID_PARAMETER &&
+            status != HV_STATUS_ACCESS_DENIED &&
+            status != HV_STATUS_INVALID_HYPERCALL_INPUT) {
+            FAIL("fast extended hypercall 0x%" PRIx64 ": status 0x%x",
+                 control, status);
+        }
+        if (fz.ext_hints && (code != HV_EXT_CALL_MEMORY_HEAT_HINT ||
+            rep_start >= rep_cnt || fz.ext_hints > rep_cnt - rep_start)) {
+            FAIL("hypercall 0x%" PRIx64 ": %u heat hints", control,
+                 fz.ext_hints);
+        }
+        if (fz.ext_zeroed_calls &&
+            (code != HV_EXT_CALL_GET_BOOT_ZEROED_MEMORY ||
+             fz.ext_zeroed_calls > 1)) {
+            FAIL("hypercall 0x%" PRIx64 ": %u boot-zeroed scans", control,
+                 fz.ext_zeroed_calls);
+        }
+        if (code == HV_EXT_CALL_MEMORY_HEAT_HINT &&
+            (status == HV_STATUS_SUCCESS) != (reps_done == rep_cnt &&
+                                              rep_cnt)) {
+            FAIL("heat hint 0x%" PRIx64 ": status 0x%x with %u of %u reps",
+                 control, status, reps_done, rep_cnt);
         }
     }
     if (regs.cpl0 && code == HV_NOTIFY_LONG_SPIN_WAIT &&
@@ -1450,7 +1545,8 @@ static void op_tsc_page_update(Input *in)
  *   byte 4     bit 0 vmmcall, bit 1 synic_keep_pages, bit 2 no
  *              fetch_or_gpa8, bit 3 no synic_hypercall, bits 4-5
  *              spinlock retries (0, 0xfff, never, 1), bit 6
- *              hv-enforce-cpuid
+ *              hv-enforce-cpuid, bit 7 no extended hypercall glue
+ *              (memory_heat_hint, boot_zeroed_memory)
  *   byte 5     TSC frequency (tsc_hz_list index)
  *   then       operation byte (mod OP_COUNT) and its arguments, until
  *              the input ends or MAX_OPS operations ran
@@ -1522,6 +1618,9 @@ static void fuzz_one(const uint8_t *data, size_t size)
         .stimer_cancel = fake_stimer_cancel,
         .fetch_or_gpa8 = flags & 4 ? NULL : fake_fetch_or_gpa8,
         .synic_hypercall = flags & 8 ? NULL : fake_synic_hypercall,
+        .memory_heat_hint = flags & 0x80 ? NULL : fake_memory_heat_hint,
+        .can_discard = fake_can_discard,
+        .boot_zeroed_memory = flags & 0x80 ? NULL : fake_boot_zeroed_memory,
     };
     partition_reset();
 

@@ -24,6 +24,7 @@ RELAXED, VAPIC, TIME, CRASH, RESET, VPINDEX, RUNTIME, SYNIC, STIMER, \
     AVIC, SYNDBG, MSR_BITMAP, XMM_INPUT, TLBFLUSH_EXT, TLBFLUSH_DIRECT = \
     range(21)
 ALL = (1 << 21) - 1
+INVTSC, GUEST_IDLE, EXT_HYPERCALLS = range(21, 24)
 
 # MSRs
 GUEST_OS_ID, HYPERCALL, VP_INDEX, RESET_MSR = 0x40000000, 0x40000001, \
@@ -43,7 +44,8 @@ REENL_CTL, TSC_EMU_CTL, TSC_EMU_STATUS = 0x40000106, 0x40000107, 0x40000108
 C_FLUSH_SPACE, C_FLUSH_LIST, C_SPIN, C_IPI, C_FLUSH_SPACE_EX, \
     C_FLUSH_LIST_EX, C_IPI_EX, C_POST_MESSAGE, C_SIGNAL_EVENT, \
     C_POST_DEBUG, C_RETRIEVE_DEBUG, C_RESET_DEBUG, C_0, C_1, C_AF, \
-    C_FFFF = range(16)
+    C_FFFF, C_EXT_QUERY, C_EXT_BOOT_ZEROED, C_EXT_HEAT_HINT, C_EXT_8004, \
+    C_EXT_MAX, C_EXT_8042 = range(22)
 
 
 def u8(v):
@@ -334,6 +336,65 @@ SEEDS['hypercall-no-features-enforced'] = header(4, 0, flags=ENFORCE) + \
     hypercall_page() + mem(3, 0, words(0, 0, 0x5)) + \
     hcall(0, C_FLUSH_SPACE, page(3)) + hcall(1, C_SPIN, raw(0)) + \
     hcall(0, C_FLUSH_SPACE, page(3), fast=1)
+
+# Extended hypercalls (hv-ext-hypercalls): each call, good and bad input;
+# heat hint ranges of 4 KiB, 2 MiB and 1 GiB pages, into the hole, past
+# RAM, with reserved bits; rep start; fast; then without the privilege,
+# enforced and not, and without the glue (byte 4 bit 7)
+EXT = ALL | 1 << EXT_HYPERCALLS
+
+
+def range4k(p, n=1):
+    return (p * 4096) | (n - 1)
+
+
+SEEDS['ext-hypercalls'] = header(2, EXT) + hypercall_page() + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4)) + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4, 4)) + \
+    hcall(0, C_EXT_QUERY, raw(0), page(16)) + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4), count=1) + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4), fast=1) + \
+    hcall(1, C_EXT_BOOT_ZEROED, raw(0), page(5)) + \
+    hcall(1, C_EXT_BOOT_ZEROED, raw(0), page(5, 8)) + \
+    hcall(1, C_EXT_BOOT_ZEROED, raw(0), page(5, 16)) + \
+    hcall(1, C_EXT_BOOT_ZEROED, raw(0), page(17)) + \
+    mem(3, 0, words(2, range4k(20, 4), range4k(16), range4k(40, 2))) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=1) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=3) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=3, start=2) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=3, start=3) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=0) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=512) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3, 4), count=1) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3, 0xff0), count=2) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=1, var=1) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=1, fast=1) + \
+    mem(3, 0x100, words(2, 1 << 11, 1 << 11 | 1 << 12 | 1 << 21,
+                        1 << 11 | 1 << 13, 0xffffffffffff0000,
+                        range4k(60, 2048))) + \
+    hcall(1, C_EXT_HEAT_HINT, page(3, 0x100), count=5) + \
+    hcall(1, C_EXT_HEAT_HINT, page(3, 0x100), count=5, start=4) + \
+    mem(3, 0x200, words(3, range4k(20))) + \
+    hcall(1, C_EXT_HEAT_HINT, page(3, 0x200), count=1) + \
+    mem(3, 0x200, words(1 << 63 | 2, range4k(20))) + \
+    hcall(1, C_EXT_HEAT_HINT, page(3, 0x200), count=1) + \
+    hcall(0, C_EXT_8004, raw(0), page(4)) + \
+    hcall(0, C_EXT_MAX, raw(0), page(4)) + \
+    hcall(0, C_EXT_8042, raw(0), page(4)) + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4), rsvd=1)
+SEEDS['ext-hypercalls-off'] = header(2, ALL) + hypercall_page() + \
+    hcall(0, C_EXT_QUERY, raw(0), page(4)) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=1, fast=1) + \
+    hcall(0, C_EXT_BOOT_ZEROED, raw(0), page(5))
+SEEDS['ext-hypercalls-enforced'] = header(2, ALL, flags=ENFORCE) + \
+    hypercall_page() + hcall(0, C_EXT_QUERY, raw(0), page(4)) + \
+    hcall(0, C_EXT_MAX, raw(0), page(4), fast=1) + \
+    hcall(0, C_EXT_8042, raw(0), page(4))
+SEEDS['ext-hypercalls-no-glue'] = header(1, EXT, flags=0x80) + \
+    hypercall_page() + hcall(0, C_EXT_QUERY, raw(0), page(4)) + \
+    hcall(0, C_EXT_BOOT_ZEROED, raw(0), page(5)) + \
+    mem(3, 0, words(2, range4k(20))) + \
+    hcall(0, C_EXT_HEAT_HINT, page(3), count=1)
 
 
 def main():
