@@ -118,6 +118,9 @@ static const FakeHostProfile profiles[] = {
       &kvm_v5_15_intel, false, false, true, false, 1024 },
     { "6.1-intel", "Linux 6.1, Intel, nested",
       &kvm_v6_1_intel, false, false, true, false, 1024 },
+    /* KVM forwards extended hypercalls (EnableExtendedHypercalls) since 6.2 */
+    { "6.6-intel", "Linux 6.6, Intel, nested (extended hypercalls)",
+      &kvm_v6_6_intel, false, false, true, false, 1024 },
     { "6.1-intel-nosmt", "Linux 6.1, Intel, nested, no SMT on the host",
       &kvm_v6_1_intel_nosmt, false, false, true, false, 1024 },
     { "6.1-intel-nonested", "Linux 6.1, Intel, kvm_intel.nested=0",
