@@ -449,6 +449,54 @@ static void test_reset_with_routes(void)
     qobject_unref(rsp);
 }
 
+/* ---- In flight across migration ------------------------------------------ */
+
+/*
+ * A message in VP 1's slot and an event flag set, both with their
+ * interrupts pending (VP 1 has interrupts off), when the guest is
+ * migrated or a snapshot of it saved and loaded: afterwards VP 1 takes
+ * each interrupt once and finds the message and the flag -- nothing lost,
+ * nothing delivered twice.
+ */
+static void test_inflight(const void *opaque)
+{
+    bool snapshot = GPOINTER_TO_INT(opaque);
+    HvGuestOptions opts = {
+        .cpu = SYN_CPU,
+        .smp = 2,
+        .test = "synic-inflight",
+        .qemu_args = TESTDEV,
+    };
+    g_autoptr(HvGuest) g = hv_guest_launch(&opts);
+    uint64_t mailbox = hv_guest_wait_record(g, "mailbox")->values[0];
+
+    if (snapshot) {
+        if (!hv_guest_snapshot_save(g, "inflight")) {
+            g_test_skip("QEMU cannot create a qcow2 image for snapshots");
+            return;
+        }
+        hv_guest_snapshot_load(g, "inflight");
+    } else {
+        hv_guest_migrate(g);
+    }
+    qtest_writel(hv_guest_qts(g), mailbox, 1);
+    hv_guest_wait(g);
+    hv_assert_guest_passed(g);
+
+    /* In flight: posted and signaled, in VP 1's pages, not yet taken */
+    hv_assert_value(g, 0, HV_STATUS_SUCCESS, "inflight.before");
+    hv_assert_value(g, 1, HV_STATUS_SUCCESS, "inflight.before");
+    hv_assert_value(g, 2, SYN_MSG_TYPE_A, "inflight.before");
+    hv_assert_value(g, 3, 0, "inflight.before");
+    /* Afterwards: one interrupt each, the message and the flag there */
+    hv_assert_value(g, 0, 1, "inflight.after");
+    hv_assert_value(g, 1, 1, "inflight.after");
+    hv_assert_value(g, 2, SYN_MSG_TYPE_A, "inflight.after");
+    hv_assert_value(g, 3, SYN_PAYLOAD(SYN_MSG_TYPE_A, 0), "inflight.after");
+    hv_assert_value(g, 0, 1, "inflight.flag");
+    hv_assert_value(g, 1, 0, "inflight.flag");
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -467,6 +515,10 @@ int main(int argc, char **argv)
     qtest_add_func("/hyperv/synic/message", test_msg);
     qtest_add_func("/hyperv/synic/hypercall", test_hcall);
     qtest_add_func("/hyperv/synic/reset-with-routes", test_reset_with_routes);
+    qtest_add_data_func("/hyperv/synic/inflight/migrate",
+                        GINT_TO_POINTER(false), test_inflight);
+    qtest_add_data_func("/hyperv/synic/inflight/savevm-loadvm",
+                        GINT_TO_POINTER(true), test_inflight);
     for (i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *path = g_strdup_printf("/hyperv/synic/bad/%s",
                                                 bad_cases[i].name);

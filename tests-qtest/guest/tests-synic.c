@@ -998,6 +998,95 @@ GUEST_TEST(synic_hcall,
     .setup = synic_hcall_setup,
 );
 
+/* ---- synic-inflight ----------------------------------------------------- */
+
+static volatile uint32_t inflight_mailbox;      /* written by the qtest */
+static volatile uint32_t inflight_go;           /* BSP -> VP 1 */
+
+/* VP 1 keeps interrupts off until the BSP says go, then takes them */
+static void inflight_vp1_fn(void *arg)
+{
+    irq_disable();
+    while (!__atomic_load_n(&inflight_go, __ATOMIC_ACQUIRE)) {
+        asm volatile("" : : : "memory");
+    }
+    irq_enable();
+}
+
+/*
+ * synic-inflight (smp=2, -device hyperv-testdev): a message and an event
+ * in flight across a migration or savevm/loadvm.  VP 1 runs with
+ * interrupts off; the BSP posts a message (connection SYN_MSG_CONN(1) ->
+ * VP 1's SINT SYN_MSG_SINT) and signals an event (SYN_EVT_CONN(1) -> VP
+ * 1's SINT SYN_EVT_SINT): both are in VP 1's pages with their interrupts
+ * pending when the guest announces "mailbox".  The qtest moves the
+ * guest and writes 1 there; then VP 1 takes its interrupts.  The handler
+ * only counts, it leaves the slot and the flag as they are.
+ *
+ *   inflight.before  HvPostMessage RAX; HvSignalEvent RAX; the slot's
+ *                    message_type; interrupts VP 1 took so far
+ *   inflight.after   VP 1's message interrupts; event interrupts; the
+ *                    slot's message_type; its first payload qword
+ *   inflight.flag    the event flag; other bits set in VP 1's event page
+ */
+static void synic_inflight_setup(void)
+{
+    SynCpu *c = &syn_cpus[1];
+    volatile HvMessage *slot;                   /* QEMU's page */
+    const volatile uint32_t *msgs, *evts;       /* from the handler */
+    uint64_t v[4];
+    uint8_t fault;
+
+    if (nr_cpus() < 2) {
+        guest_abort("synic-inflight needs smp=2");
+    }
+    syn_setup_common(true);
+    fault = hv_hypercall_enable();
+    if (fault != HV_GUEST_FAULT_NONE) {
+        guest_abort("hypercall page: %s", exception_name(fault));
+    }
+    slot = &c->simp[SYN_MSG_SINT];
+    msgs = &c->count[SYN_VEC(SYN_MSG_SINT)];
+    evts = &c->count[SYN_VEC(SYN_EVT_SINT)];
+    testdev(TESTDEV_MSG_CONN_CREATE, 1, SYN_MSG_SINT, SYN_MSG_CONN(1));
+    testdev(TESTDEV_EVT_CONN_CREATE, 1, SYN_EVT_SINT, SYN_EVT_CONN(1));
+    smp_call(1, inflight_vp1_fn, NULL);
+    syn_delay_ms(5);
+
+    v[0] = post_message(SYN_MSG_CONN(1), SYN_MSG_TYPE_A, 24);
+    v[1] = signal_event_fast(SYN_EVT_CONN(1));
+    wait_u32(&slot->type, SYN_MSG_TYPE_A, 1000);
+    syn_delay_ms(5);
+    v[2] = slot->type;
+    v[3] = *msgs + *evts;
+    record(HV_GUEST_FAULT_NONE, 4, v, "inflight.before");
+
+    mailbox_announce(&inflight_mailbox, "mailbox");
+    while (inflight_mailbox != 1) {
+        asm volatile("" : : : "memory");
+    }
+    __atomic_store_n(&inflight_go, 1, __ATOMIC_RELEASE);
+    smp_wait(1);
+    wait_ge(msgs, 1, 1000);
+    wait_ge(evts, 1, 1000);
+    syn_delay_ms(20);
+    v[0] = *msgs;
+    v[1] = *evts;
+    v[2] = slot->type;
+    v[3] = slot->payload[0];
+    record(HV_GUEST_FAULT_NONE, 4, v, "inflight.after");
+    v[0] = evt_flag(1, SYN_EVT_SINT, SYN_EVT_CONN(1));
+    v[1] = evt_other_bits(1, SYN_EVT_SINT, SYN_EVT_CONN(1));
+    record(HV_GUEST_FAULT_NONE, 2, v, "inflight.flag");
+    irq_disable();
+}
+
+GUEST_TEST(synic_inflight,
+    .name = "synic-inflight",
+    .description = "a message and an event in flight across migration",
+    .setup = synic_inflight_setup,
+);
+
 /* ---- synic-bad ---------------------------------------------------------- */
 
 /*
