@@ -168,11 +168,13 @@ HvSynicStatus hv_synic_post_message(HvPartition *part, HvVp *vp,
 
     /*
      * PENDING tells the guest that another message waits for the slot, so
-     * that it writes EOM once it has emptied it.  It is set before the
-     * slot is looked at, as the TLFS orders it (KVM skips that because it
-     * only posts from the VP's own context): a guest emptying the slot
-     * meanwhile, on whatever thread, then sees the flag after it cleared
-     * message_type.  An empty slot gets its flags cleared again below.
+     * that it writes EOM once it has emptied it.  The TCG glue posts only
+     * from the VP's own thread, as KVM does, so the guest cannot empty the
+     * slot meanwhile; for any glue that would post from elsewhere, PENDING
+     * is set before the slot is looked at, with a full fence between, as
+     * the TLFS orders it: a guest emptying the slot meanwhile then sees
+     * the flag after it cleared message_type (docs/memory-ordering.md).
+     * An empty slot gets its flags cleared again below.
      */
     if (!or_gpa8(ops, slot + MSG_FLAGS_OFFSET, HV_MESSAGE_FLAG_PENDING,
                  &old) ||
