@@ -23,6 +23,7 @@
 #include "system/kvm.h"
 #include "cpu.h"
 #include "hyperv-cpu.h"
+#include "hyperv-ext-hypercall.h"
 #include "hyperv-tcg.h"
 
 /* What the info is taken from: the TCG core, or QEMU's KVM MSR copies */
@@ -247,10 +248,32 @@ static HyperVVcpuInfo *vcpu_info(CPUState *cs)
     return info;
 }
 
+/*
+ * The extended hypercalls, partition-wide and the same under either
+ * accelerator (hyperv-ext-hypercall.c)
+ */
+static HyperVExtHypercalls *ext_hypercalls_info(void)
+{
+    const HvExtStats *st = hyperv_ext_stats();
+    HyperVExtHypercalls *e = g_new0(HyperVExtHypercalls, 1);
+    HvOps ops = { 0 };
+
+    hyperv_ext_hypercall_ops(&ops);
+    e->cold_discard = hv_ext_capabilities(&ops) &
+                      HV_EXT_CAPABILITY_MEMORY_COLD_DISCARD_HINT;
+    e->heat_hints = st->heat_hints;
+    e->discarded_bytes = st->discarded_bytes;
+    e->dropped_bytes = st->dropped_bytes;
+    e->boot_zeroed_calls = st->boot_zeroed_calls;
+    e->boot_zeroed_pages = st->boot_zeroed_pages;
+    return e;
+}
+
 HyperVInfo *qmp_query_hyperv(Error **errp)
 {
     HyperVInfo *info = g_new0(HyperVInfo, 1);
     HyperVVcpuInfoList **tail = &info->vcpus;
+    bool ext = false;
     CPUState *cs;
 
     CPU_FOREACH(cs) {
@@ -258,8 +281,15 @@ HyperVInfo *qmp_query_hyperv(Error **errp)
 
         if (v->backend != HYPER_V_BACKEND_NONE) {
             info->enabled = true;
+            if (X86_CPU(cs)->hyperv_features &
+                HV_FEAT_BIT(HYPERV_FEAT_EXT_HYPERCALLS)) {
+                ext = true;
+            }
         }
         QAPI_LIST_APPEND(tail, v);
+    }
+    if (ext) {
+        info->ext_hypercalls = ext_hypercalls_info();
     }
     return info;
 }
@@ -406,5 +436,17 @@ void hmp_info_hyperv(Monitor *mon, const QDict *qdict)
     }
     for (v = info->vcpus; v; v = v->next) {
         print_vcpu(mon, v->value);
+    }
+    if (info->ext_hypercalls) {
+        const HyperVExtHypercalls *e = info->ext_hypercalls;
+
+        monitor_printf(mon, "Extended hypercalls: cold discard %s, %" PRIu64
+                       " ranges hinted, %" PRIu64 " KiB discarded, %" PRIu64
+                       " KiB dropped; boot-zeroed memory asked %" PRIu64
+                       " times, last answer %" PRIu64 " pages\n",
+                       e->cold_discard ? "offered" : "not offered",
+                       e->heat_hints, e->discarded_bytes >> 10,
+                       e->dropped_bytes >> 10, e->boot_zeroed_calls,
+                       e->boot_zeroed_pages);
     }
 }

@@ -13,6 +13,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qobject/qdict.h"
 #include "hv-harness.h"
 
 #define EXT_CPU         "qemu64,hv-vpindex,hv-ext-hypercalls"
@@ -47,6 +48,18 @@ static void check_status(HvGuest *g, const char *name, uint64_t want)
     if (r->values[0] != want) {
         hv_assert_value(g, 0, want, "%s", name);
     }
+}
+
+/* query-hyperv's ext-hypercalls, NULL when absent; unref the reply */
+static QDict *ext_info(HvGuest *g, QDict **rsp)
+{
+    QDict *ret;
+
+    *rsp = qtest_qmp(hv_guest_qts(g), "{ 'execute': 'query-hyperv' }");
+    ret = qdict_get_qdict(*rsp, "return");
+    g_assert_nonnull(ret);
+    return qdict_haskey(ret, "ext-hypercalls") ?
+           qdict_get_qdict(ret, "ext-hypercalls") : NULL;
 }
 
 static void test_calls(void)
@@ -136,6 +149,24 @@ static void test_calls(void)
     hv_assert_value(g, 2, 0, "rep.stop");
     hv_assert_value(g, 0, result(ST_OK, 3), "rep.resume");
     hv_assert_value(g, 2, 2, "rep.resume");
+
+    /*
+     * query-hyperv: the good ranges (discard, large, hot, cold, the first
+     * of rep.stop, rep.resume's) and what was discarded (32 + 512 + 2 + 2
+     * pages); the two boot-zeroed calls that got to look at memory
+     */
+    {
+        QDict *rsp, *e = ext_info(g, &rsp);
+
+        g_assert_nonnull(e);
+        g_assert_true(qdict_get_bool(e, "cold-discard"));
+        g_assert_cmpint(qdict_get_int(e, "heat-hints"), ==, 6);
+        g_assert_cmpint(qdict_get_int(e, "discarded-bytes"), ==, 548 * 4096);
+        g_assert_cmpint(qdict_get_int(e, "dropped-bytes"), ==, 0);
+        g_assert_cmpint(qdict_get_int(e, "boot-zeroed-calls"), ==, 2);
+        g_assert_cmpint(qdict_get_int(e, "boot-zeroed-pages"), >=, 8192);
+        qobject_unref(rsp);
+    }
 }
 
 /*
@@ -156,6 +187,12 @@ static void test_off(void)
     check_status(g, "off.query", ST_CODE);
     check_status(g, "off.fast", ST_PARAM);
     check_status(g, "off.heat", ST_CODE);
+    {
+        QDict *rsp;
+
+        g_assert_null(ext_info(g, &rsp));
+        qobject_unref(rsp);
+    }
 
     e = hv_guest_start("qemu64,hv-vpindex,hv-enforce-cpuid", 1,
                        "exthcall-off", NULL);
