@@ -91,6 +91,34 @@ static void tcg_guest_idle(void *opaque, HvVp *vp)
     hv_tcg_vp_cpu(vp)->env.hv_guest_idle = true;
 }
 
+/*
+ * A guest with the idle MSR (Linux's Hyper-V PV qspinlock) spins on PAUSE
+ * SPIN_THRESHOLD (32768) times before it idles a VP that waits for a
+ * lock, and under TCG a PAUSE costs ~100 ns: 3 ms and more of host CPU
+ * burnt while the lock holder, or the waiter the lock goes to next, may
+ * be waiting for that very CPU.  A hardware hypervisor deschedules such a
+ * VP (pause-loop exiting); here a vCPU thread that executed
+ * PAUSE_YIELD_SPINS PAUSEs in a row at one guest address yields its host
+ * CPU (without the BQL, which helper_pause() does not hold).  When the
+ * host has a CPU to spare, sched_yield() returns at once.
+ */
+#define PAUSE_YIELD_SPINS 128
+
+bool hyperv_tcg_pause_yield;
+static __thread target_ulong pause_eip;
+static __thread unsigned pause_spins;
+
+void hyperv_tcg_pause_spin(CPUX86State *env)
+{
+    if (env->eip != pause_eip) {
+        pause_eip = env->eip;
+        pause_spins = 0;
+    } else if (++pause_spins >= PAUSE_YIELD_SPINS) {
+        pause_spins = 0;
+        sched_yield();
+    }
+}
+
 static void tcg_crash(void *opaque, const uint64_t params[HV_CRASH_PARAMS])
 {
     CPUState *cs = current_cpu;
@@ -147,6 +175,8 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
 
     hv_tcg_time_init(cpu);
     hv_tcg_partition.features = cpu->hyperv_features;
+    hyperv_tcg_pause_yield =
+        cpu->hyperv_features & HV_FEAT_BIT(HYPERV_FEAT_GUEST_IDLE);
     hv_tcg_partition.spinlock_attempts = cfg.spinlock_attempts;
     hv_tcg_partition.enforce_cpuid = cfg.enforce_cpuid;
     /*

@@ -101,6 +101,21 @@ static inline uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
     return hyperv_tcg_guest_tsc_scaled(ticks);
 }
 
+/*
+ * PAUSE (helper_pause()).  With hv-guest-idle a vCPU that spins on PAUSE
+ * at one address gives up its host CPU now and then, as pause-loop
+ * exiting makes a hardware hypervisor do (hyperv-tcg.c)
+ */
+extern bool hyperv_tcg_pause_yield;
+void hyperv_tcg_pause_spin(CPUX86State *env);
+
+static inline void hyperv_tcg_pause(CPUX86State *env)
+{
+    if (unlikely(hyperv_tcg_pause_yield)) {
+        hyperv_tcg_pause_spin(env);
+    }
+}
+
 /* Migration of a VP's state (subsection of vmstate_x86_cpu) */
 extern const VMStateDescription vmstate_hyperv_tcg_vp;
 
