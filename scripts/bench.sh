@@ -23,7 +23,8 @@
 #   BENCH_MS=1500      milliseconds per clock/tlb/ipi measurement
 #   BENCH_IDLE=30      seconds of the idle-guest host CPU measurement
 #   BENCH_INTEL=Skylake-Client-v4  BENCH_AMD=EPYC-v4   the CPU models
-#   BENCH_SMP="2 4 8"  vCPU counts of the overcommit benchmarks
+#   BENCH_SMP="2 4 8"  vCPU counts of the overcommit benchmarks (and, with 1,
+#                      of the hv-invtsc clock reads)
 #   BENCH_ONLY=regex   only the configurations whose label matches (the
 #                      guest-cycles ones are cycles-*)
 #   BENCH_ITER=20000   samples per guest-cycles measurement (2000 for the
@@ -65,6 +66,10 @@ done
 HV=hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-vpindex,hv-runtime,hv-time,hv-synic,hv-stimer,hv-stimer-direct,hv-frequencies,hv-ipi,hv-tlbflush,hv-reset,hv-crash,hv-reenlightenment
 # The same without the PV flush: the guest shoots TLBs down with (PV) IPIs
 HV_NOFLUSH=${HV/,hv-tlbflush/}
+# Issue #14: the hv set with the invariant TSC control, with the guest idle
+# MSR (Linux's Hyper-V PV qspinlock: it needs hv-ipi's cluster-IPI hint too)
+HV_INVTSC=$HV,hv-invtsc
+HV_GIDLE=$HV,hv-guest-idle
 
 out="$BUILD_DIR/bench"
 mkdir -p "$out"
@@ -100,6 +105,10 @@ fi
 echo "== guest (scripts/demo-guest.sh)"
 bash "$here/demo-guest.sh" "$out/guest.env" || die "building the guest failed"
 source "$out/guest.env"
+# Copies too: a make demo meanwhile may rebuild build/demo under our feet
+cp "$DEMO_GUEST_KERNEL" "$out/vmlinuz.bench"
+cp "$DEMO_GUEST_INITRD" "$out/initrd.bench"
+DEMO_GUEST_KERNEL=$out/vmlinuz.bench DEMO_GUEST_INITRD=$out/initrd.bench
 
 # The upstream anchor: by default the very source of our build without the
 # series (same version, same configure options), so that "ours / stock"
@@ -138,11 +147,20 @@ add intel-1-hv    ours "$i,$HV" 1 clock,tlb,ipi -
 add intel-1-hv-noflush ours "$i,$HV_NOFLUSH" 1 tlb -
 for n in $BENCH_SMP; do
     add "intel-$n-nohv" ours "$i"     "$n" clock,tlb,ipi,spin -
-    add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi,spin -
+    add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi,spin,futex -
     add "intel-$n-hv-noflush" ours "$i,$HV_NOFLUSH" "$n" tlb -
+    add "intel-$n-hv-gidle" ours "$i,$HV_GIDLE" "$n" futex -
 done
 add amd-4-nohv          ours "$a"     4 clock,tlb,ipi -
 add amd-4-hv            ours "$a,$HV" 4 clock,tlb,ipi -
+# hv-invtsc: Linux's clocksource and clock_gettime at every vCPU count, on
+# both vendors; the AMD model without hv-* falls back to the HPET once it
+# has more than one vCPU
+for n in 1 $BENCH_SMP; do
+    add "intel-$n-hv-invtsc" ours "$i,$HV_INVTSC" "$n" clock -
+    add "amd-$n-hv-invtsc"   ours "$a,$HV_INVTSC" "$n" clock -
+    [ "$n" = 4 ] || add "amd-$n-nohv" ours "$a" "$n" clock -
+done
 add intel-4-nohv-tscrel ours "$i"     4 clock,tlb     tsc=reliable
 add intel-4-hv-tscrel   ours "$i,$HV" 4 clock,tlb     tsc=reliable
 add intel-4-nohv-idle   ours "$i"     4 idle          -
