@@ -315,10 +315,7 @@ def main():
                ' whose 64 waiters each call walks under the bucket lock, vs a word each without waiters)',
                [14, 15, 16])]
     for title, idx in groups:
-        p(title)
-        hdr = '  %-22s' % 'configuration' + ''.join(' %-20s' % cols[i][0] for i in idx)
-        p(hdr)
-        p('  ' + '-' * (len(hdr) - 2))
+        rows = []
         for lbl in row_labels():
             cells = []
             for i in idx:
@@ -332,7 +329,15 @@ def main():
             if all(c == '-' for c in cells[1:] if c) and idx[0] != 0 and (
                     idx[0] != 1 or all(c == '-' for c in cells[1:])):
                 continue
-            p('  %-22s' % lbl + ''.join(' %-20s' % c for c in cells))
+            rows.append('  %-22s' % lbl + ''.join(' %-20s' % c for c in cells))
+        if not rows:
+            continue
+        p(title)
+        hdr = '  %-22s' % 'configuration' + ''.join(' %-20s' % cols[i][0] for i in idx)
+        p(hdr)
+        p('  ' + '-' * (len(hdr) - 2))
+        for row in rows:
+            p(row)
         p('')
 
     cagg, chz, hagg = {}, None, {}
