@@ -19,31 +19,11 @@
 
 #include <string.h>
 
-#include "hv-core.h"
+#include "hv-internal.h"
 
 static bool feature_on(uint64_t features, int feat)
 {
     return features & HV_FEAT_BIT(feat);
-}
-
-static uint64_t ld64_le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-    return v;
-}
-
-static void st64_le(uint8_t *p, uint64_t v)
-{
-    int i;
-
-    for (i = 0; i < 8; i++) {
-        p[i] = v >> (8 * i);
-    }
 }
 
 static uint64_t rep_result(uint16_t status, unsigned reps_done)
@@ -89,7 +69,7 @@ static uint16_t ext_query_capabilities(const HvOps *ops, uint64_t outgpa)
 {
     uint8_t out[8];
 
-    st64_le(out, hv_ext_capabilities(ops));
+    hv_st64_le(out, hv_ext_capabilities(ops));
     return write_output(ops, outgpa, out, sizeof(out));
 }
 
@@ -123,10 +103,10 @@ static uint16_t ext_get_boot_zeroed_memory(const HvOps *ops, uint64_t outgpa)
         n = HV_EXT_BOOT_ZEROED_MAX_RANGES;
     }
     memset(out, 0, sizeof(out));
-    st64_le(out, n);
+    hv_st64_le(out, n);
     for (i = 0; i < n; i++) {
-        st64_le(out + 8 + 16 * i, ranges[i][0]);
-        st64_le(out + 16 + 16 * i, ranges[i][1]);
+        hv_st64_le(out + 8 + 16 * i, ranges[i][0]);
+        hv_st64_le(out + 16 + 16 * i, ranges[i][1]);
     }
     return write_output(ops, outgpa, out, sizeof(out));
 }
@@ -199,7 +179,7 @@ static uint64_t ext_memory_heat_hint(const HvOps *ops, uint64_t ingpa,
                        8ull * (rep_cnt - rep_start))) {
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
     }
-    header = ld64_le(buf);
+    header = hv_ld64_le(buf);
     type = header & HV_EXT_MEMORY_HEAT_HINT_TYPE_MASK;
     if ((header & ~HV_EXT_MEMORY_HEAT_HINT_TYPE_MASK) ||
         type > HV_EXT_MEMORY_HEAT_HINT_COLD_DISCARD) {
@@ -209,7 +189,7 @@ static uint64_t ext_memory_heat_hint(const HvOps *ops, uint64_t ingpa,
         uint64_t gpa, len;
         uint16_t status;
 
-        if (!decode_gpa_range(ld64_le(buf + 8 * (1 + i)), &gpa, &len)) {
+        if (!decode_gpa_range(hv_ld64_le(buf + 8 * (1 + i)), &gpa, &len)) {
             return rep_result(HV_STATUS_INVALID_PARAMETER, i);
         }
         status = ops->memory_heat_hint(ops->opaque, type, gpa, len);

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "hv-core.h"
+#include "hv-internal.h"
 
 /* Fast input: RDX and R8, then XMM0-XMM5 (112 bytes in all) */
 #define FAST_GPR_WORDS      2
@@ -58,17 +58,6 @@ struct HvCall {
 static unsigned popcount64(uint64_t v)
 {
     return __builtin_popcountll(v);
-}
-
-static uint64_t ld64_le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-    return v;
 }
 
 uint16_t hv_parse_vp_set(const uint64_t *words, unsigned n_words,
@@ -294,7 +283,7 @@ static uint64_t hc_synic(HvCall *c)
                               sizeof(header))) {
             return HV_STATUS_INVALID_HYPERCALL_INPUT;
         }
-        type_size = ld64_le(header + 8);
+        type_size = hv_ld64_le(header + 8);
         type = (uint32_t)type_size;
         size = type_size >> 32;
         /*
@@ -480,7 +469,7 @@ static bool read_words(HvCall *c, uint64_t gpa, unsigned first,
         return false;
     }
     for (i = 0; i < count; i++) {
-        c->in[first + i] = ld64_le(bytes + 8 * i);
+        c->in[first + i] = hv_ld64_le(bytes + 8 * i);
     }
     return true;
 }

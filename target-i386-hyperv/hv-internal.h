@@ -31,6 +31,11 @@ static inline uint32_t hv_ld32_le(const uint8_t *p)
     return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static inline uint64_t hv_ld64_le(const uint8_t *p)
+{
+    return hv_ld32_le(p) | (uint64_t)hv_ld32_le(p + 4) << 32;
+}
+
 static inline bool hv_read_gpa(const HvOps *ops, uint64_t gpa, void *buf,
                                uint64_t len)
 {

@@ -94,22 +94,6 @@ bool hv_hypercalls_enabled(const HvPartition *part)
     return part->hypercall & HV_HYPERCALL_ENABLE;
 }
 
-/* Guest memory is little-endian whatever the host is */
-static void st32_le(uint8_t *p, uint32_t v)
-{
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        p[i] = v >> (8 * i);
-    }
-}
-
-static void st64_le(uint8_t *p, uint64_t v)
-{
-    st32_le(p, v);
-    st32_le(p + 4, v >> 32);
-}
-
 static bool write_gpa(const HvOps *ops, uint64_t gpa, const void *buf,
                       uint64_t len)
 {
@@ -242,16 +226,16 @@ void hv_tsc_page_update(HvPartition *part, const HvOps *ops)
     offset = (int64_t)(now - tsc_page_time(tsc, scale, 0));
 
     /* Reserved dword, TscScale, TscOffset (offsets 4, 8, 16) */
-    st32_le(buf, 0);
-    st64_le(buf + 4, scale);
-    st64_le(buf + 12, (uint64_t)offset);
+    hv_st32_le(buf, 0);
+    hv_st64_le(buf + 4, scale);
+    hv_st64_le(buf + 12, (uint64_t)offset);
     if (!write_gpa(ops, gpa + 4, buf, sizeof(buf))) {
         goto invalid;
     }
 
     /* ...and the parameters before the new sequence */
     hv_smp_wmb();
-    st32_le(buf, seq);
+    hv_st32_le(buf, seq);
     if (!write_gpa(ops, gpa, buf, 4)) {
         goto invalid;
     }

@@ -41,6 +41,7 @@
 #include "migration/misc.h"
 #include "cpu.h"
 #include "hyperv-ext-hypercall.h"
+#include "hyperv-gpa.h"
 
 #define EXT_PAGE            4096ull
 
@@ -313,51 +314,12 @@ void hyperv_ext_hypercall_ops(HvOps *ops)
     ops->boot_zeroed_memory = ext_boot_zeroed_memory;
 }
 
-/*
- * Guest memory for the KVM path: ordinary RAM only, as hyperv-tcg.c's
- * read_gpa / write_gpa have it (a write to ROM would be dropped silently)
- */
-static bool kvm_gpa_is_ram(uint64_t gpa, uint64_t len, bool write)
-{
-    RCU_READ_LOCK_GUARD();
-
-    while (len) {
-        hwaddr xlat, chunk = len;
-        MemoryRegion *mr;
-
-        mr = address_space_translate(&address_space_memory, gpa, &xlat,
-                                     &chunk, write, MEMTXATTRS_UNSPECIFIED);
-        if (!memory_region_is_ram(mr) || memory_region_is_ram_device(mr) ||
-            (write && memory_region_is_rom(mr)) || !chunk) {
-            return false;
-        }
-        gpa += chunk;
-        len -= chunk;
-    }
-    return true;
-}
-
-static bool kvm_read_gpa(void *opaque, uint64_t gpa, void *buf, uint64_t len)
-{
-    return kvm_gpa_is_ram(gpa, len, false) &&
-           address_space_read(&address_space_memory, gpa,
-                              MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
-}
-
-static bool kvm_write_gpa(void *opaque, uint64_t gpa, const void *buf,
-                          uint64_t len)
-{
-    return kvm_gpa_is_ram(gpa, len, true) &&
-           address_space_write(&address_space_memory, gpa,
-                               MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
-}
-
 uint64_t hyperv_ext_hypercall_kvm(X86CPU *cpu, uint64_t control,
                                   uint64_t ingpa, uint64_t outgpa)
 {
     HvOps ops = {
-        .read_gpa = kvm_read_gpa,
-        .write_gpa = kvm_write_gpa,
+        .read_gpa = hyperv_read_gpa,
+        .write_gpa = hyperv_write_gpa,
     };
 
     hyperv_ext_hypercall_ops(&ops);

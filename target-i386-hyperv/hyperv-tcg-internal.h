@@ -4,8 +4,9 @@
  * qemu-hyperv: what the files of the TCG backend share.  The rest of QEMU
  * uses hyperv-tcg.h.
  *
- *   hyperv-tcg.c         the partition: creation, VPs, guest memory,
- *                        reset and crash, the MSR and hypercall entries
+ *   hyperv-tcg.c         the partition: creation, VPs, guest memory
+ *                        (hyperv-gpa.c's), reset and crash, the MSR
+ *                        and hypercall entries
  *   hyperv-tcg-time.c    the guest TSC, reference time, VP runtime and
  *                        the synthetic timers' host timers
  *   hyperv-tcg-apic.c    the local APICs: enlightened APIC MSRs, fixed

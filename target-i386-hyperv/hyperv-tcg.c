@@ -28,6 +28,7 @@
 #include "hw/hyperv/hyperv.h"
 #include "kvm/hyperv.h"
 #include "hyperv-cpu.h"
+#include "hyperv-gpa.h"
 #include "hyperv-ext-hypercall.h"
 #include "hyperv-tcg-internal.h"
 #include "trace.h"
@@ -35,46 +36,6 @@
 HvPartition hv_tcg_partition;
 HvOps hv_tcg_ops;
 bool hv_tcg_created;
-
-/*
- * Is [@gpa, @gpa + @len) guest RAM (writable RAM when @write)?  The
- * hypercall page, the TSC page and hypercall parameters must be ordinary
- * memory: MMIO, ROM or holes get the TLFS error instead.
- */
-static bool gpa_range_is_ram(uint64_t gpa, uint64_t len, bool write)
-{
-    RCU_READ_LOCK_GUARD();
-
-    while (len) {
-        hwaddr xlat, chunk = len;
-        MemoryRegion *mr;
-
-        mr = address_space_translate(&address_space_memory, gpa, &xlat,
-                                     &chunk, write, MEMTXATTRS_UNSPECIFIED);
-        if (!memory_region_is_ram(mr) || memory_region_is_ram_device(mr) ||
-            (write && memory_region_is_rom(mr)) || !chunk) {
-            return false;
-        }
-        gpa += chunk;
-        len -= chunk;
-    }
-    return true;
-}
-
-static bool tcg_read_gpa(void *opaque, uint64_t gpa, void *buf, uint64_t len)
-{
-    return gpa_range_is_ram(gpa, len, false) &&
-           address_space_read(&address_space_memory, gpa,
-                              MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
-}
-
-static bool tcg_write_gpa(void *opaque, uint64_t gpa, const void *buf,
-                          uint64_t len)
-{
-    return gpa_range_is_ram(gpa, len, true) &&
-           address_space_write(&address_space_memory, gpa,
-                               MEMTXATTRS_UNSPECIFIED, buf, len) == MEMTX_OK;
-}
 
 static void tcg_reset(void *opaque)
 {
@@ -189,8 +150,8 @@ static void hyperv_tcg_partition_create(X86CPU *cpu)
                            cpu_is_vendor(cpu, CPUID_VENDOR_HYGON);
 
     hv_tcg_ops = (HvOps) {
-        .read_gpa = tcg_read_gpa,
-        .write_gpa = tcg_write_gpa,
+        .read_gpa = hyperv_read_gpa,
+        .write_gpa = hyperv_write_gpa,
         .reset = tcg_reset,
         .crash = tcg_crash,
         .guest_idle = tcg_guest_idle,
