@@ -148,6 +148,73 @@ static void test_stress(const void *opaque)
     g_assert_cmpuint(halts, >, 0);
 }
 
+/* The host CPUs QEMU may run on: it inherits this process's affinity */
+static unsigned host_cpus(void)
+{
+    cpu_set_t set;
+
+    g_assert_cmpint(sched_getaffinity(0, sizeof(set), &set), ==, 0);
+    return CPU_COUNT(&set);
+}
+
+/*
+ * With hv-guest-idle a vCPU that spins on PAUSE at one address yields its
+ * host CPU every 128 PAUSEs (pause-loop exiting), but only while the
+ * vCPUs outnumber the host CPUs: with a host CPU for each, the yield is a
+ * system call for nothing.  CPU 0 of guest-idle spins 20 ms per case on
+ * PAUSE while CPU 1 idles; the trace says whether it yielded.
+ */
+static void test_pause_yield(const void *opaque)
+{
+    bool overcommit = opaque != NULL;
+    unsigned host = host_cpus();
+    int smp = overcommit ? MAX(3, host + 1) : 2;
+    g_autofree char *trace = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *log = NULL;
+    HvGuestOptions opts = {
+        .cpu = IDLE_CPU,
+        .smp = smp,
+        .test = "guest-idle",
+    };
+    g_autoptr(HvGuest) g = NULL;
+    const char *p;
+    unsigned yields = 0;
+    int fd;
+
+    if (smp > 32) {
+        g_test_skip("more than 31 host CPUs: no overcommit test");
+        return;
+    }
+    fd = g_file_open_tmp("hv-idle-XXXXXX.trace", &trace, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    /* hyperv_msr_read too: a "log" trace backend shows with those */
+    args = g_strdup_printf("-trace enable=hyperv_pause_yield "
+                           "-trace enable=hyperv_msr_read -D %s", trace);
+    opts.qemu_args = args;
+    g = hv_guest_start_opts(&opts);
+    hv_assert_guest_passed(g);
+    hv_guest_stop(g);
+    g = NULL;
+
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    unlink(trace);
+    if (!strstr(log, "hyperv_msr_read ")) {
+        g_test_skip("no trace events (a trace backend other than log)");
+        return;
+    }
+    for (p = log; (p = strstr(p, "hyperv_pause_yield ")); p++) {
+        yields++;
+    }
+    g_test_message("%d vCPUs, %u host CPUs: %u yields", smp, host, yields);
+    if (smp > host) {
+        g_assert_cmpuint(yields, >, 0);
+    } else {
+        g_assert_cmpuint(yields, ==, 0);
+    }
+}
+
 typedef struct GpCase {
     const char *name;
     const char *cpu;
@@ -188,6 +255,10 @@ int main(int argc, char **argv)
     qtest_add_data_func("/hyperv/idle/wake/single-thread",
                         "tcg,thread=single", test_wake);
     qtest_add_data_func("/hyperv/idle/migration", NULL, test_migration);
+    qtest_add_data_func("/hyperv/idle/pause-yield/host-cpu-each", NULL,
+                        test_pause_yield);
+    qtest_add_data_func("/hyperv/idle/pause-yield/overcommit", "",
+                        test_pause_yield);
     qtest_add_data_func("/hyperv/idle/stress/mttcg", "tcg", test_stress);
     qtest_add_data_func("/hyperv/idle/stress/single-thread",
                         "tcg,thread=single", test_stress);
