@@ -343,6 +343,10 @@ class Run:
             self.milestone('report', 'guest report complete')
             # QEMU's own view: per-vCPU Hyper-V state and counters
             self.result['query-hyperv'] = self.qmp('query-hyperv')
+        elif line.startswith('BENCH-STATS'):
+            # make bench: the boot's Hyper-V counters before it powers off
+            self.result['query-hyperv'] = self.qmp('query-hyperv')
+            self.send_console('BENCH-GO\n')
         elif line.startswith('DEMO-CRASH'):
             self.milestone('DEMO-CRASH', 'guest panics on purpose (hv-crash)')
         elif line.startswith('DEMO-POWEROFF'):
