@@ -67,7 +67,12 @@ if has_test ipi; then
     say "$out irq-before $before irq-after $(irqs)"
 fi
 if has_test spin; then
-    say "$(/bin/bench-guest spin "$ms")"
+    # Overcommitted, as the storms: three rounds, the report takes the best
+    reps=1
+    [ "$(grep -c ^processor /proc/cpuinfo)" -ge 4 ] && reps=3
+    for rep in $(seq "$reps"); do
+        say "$(/bin/bench-guest spin "$ms")"
+    done
 fi
 if has_test futex; then
     # A kernel spinlock (the futex hash bucket) contended by every vCPU,

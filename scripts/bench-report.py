@@ -99,7 +99,9 @@ def parse_run(d):
         elif w[1] == 'spin' and len(w) > 5 and w[2] == 'acquisitions':
             n, ms_ = float(w[3]), float(w[5])
             if ms_ > 0:
-                r['spin_ops'] = n * 1000.0 / ms_
+                # 4 or more vCPUs: three rounds, the best (as the storms)
+                r.setdefault('spin_rounds', []).append(n * 1000.0 / ms_)
+                r['spin_ops'] = max(r['spin_rounds'])
         elif w[1] == 'problem':
             problems.append(' '.join(w[2:])[:100])
     r['problems'] = problems

@@ -148,8 +148,9 @@ add intel-1-hv-noflush ours "$i,$HV_NOFLUSH" 1 tlb -
 for n in $BENCH_SMP; do
     add "intel-$n-nohv" ours "$i"     "$n" clock,tlb,ipi,spin -
     add "intel-$n-hv"   ours "$i,$HV" "$n" clock,tlb,ipi,spin,futex -
-    add "intel-$n-hv-noflush" ours "$i,$HV_NOFLUSH" "$n" tlb -
+    # Right after the -hv boot: the report pairs them (same host state)
     add "intel-$n-hv-gidle" ours "$i,$HV_GIDLE" "$n" futex -
+    add "intel-$n-hv-noflush" ours "$i,$HV_NOFLUSH" "$n" tlb -
 done
 add amd-4-nohv          ours "$a"     4 clock,tlb,ipi -
 add amd-4-hv            ours "$a,$HV" 4 clock,tlb,ipi -
