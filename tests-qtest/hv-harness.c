@@ -425,6 +425,50 @@ HvGuest *hv_guest_start_opts(const HvGuestOptions *opts)
     return g;
 }
 
+char *hv_guest_run_traced(const HvGuestOptions *opts, const char *events)
+{
+    g_autofree char *trace = NULL;
+    g_autofree char *args = NULL;
+    g_auto(GStrv) names = g_strsplit(events, ",", -1);
+    GString *enable = g_string_new(NULL);
+    HvGuestOptions traced = *opts;
+    HvGuest *g;
+    char *log = NULL;
+    int fd, i;
+
+    fd = g_file_open_tmp("hv-guest-XXXXXX.trace", &trace, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    for (i = 0; names[i]; i++) {
+        g_string_append_printf(enable, "-trace enable=%s ", names[i]);
+    }
+    args = g_strdup_printf("%s %s-D %s", opts->qemu_args ?: "", enable->str,
+                           trace);
+    g_string_free(enable, true);
+    traced.qemu_args = args;
+    g = hv_guest_start_opts(&traced);
+    hv_assert_guest_passed(g);
+    hv_guest_stop(g);
+
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    unlink(trace);
+    return log;
+}
+
+unsigned int hv_trace_count(const char *log, const char *event,
+                            const char *with)
+{
+    g_autofree char *name = g_strdup_printf("%s ", event);
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    unsigned int n = 0;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        n += strstr(lines[i], name) && (!with || strstr(lines[i], with));
+    }
+    return n;
+}
+
 HvGuest *hv_guest_start(const char *cpu_opts, int smp, const char *test,
                         const char *guest_args)
 {

@@ -52,6 +52,16 @@ typedef struct HvGuestOptions {
 HvGuest *hv_guest_start(const char *cpu_opts, int smp, const char *test,
                         const char *guest_args);
 HvGuest *hv_guest_start_opts(const HvGuestOptions *opts);
+/*
+ * Boots @opts as hv_guest_start_opts() does with QEMU's trace events
+ * @events (comma-separated) logged, asserts that the guest passed, quits
+ * QEMU and returns the log (g_free() it).  Only the "log" trace backend
+ * writes one: with another the log has none of the events.
+ */
+char *hv_guest_run_traced(const HvGuestOptions *opts, const char *events);
+/* Lines of @log with trace event @event, and containing @with if not NULL */
+unsigned int hv_trace_count(const char *log, const char *event,
+                            const char *with);
 /* Quits QEMU and frees everything; NULL is fine. */
 void hv_guest_stop(HvGuest *g);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvGuest, hv_guest_stop)

@@ -169,44 +169,25 @@ static void test_pause_yield(const void *opaque)
     bool overcommit = opaque != NULL;
     unsigned host = host_cpus();
     int smp = overcommit ? MAX(3, host + 1) : 2;
-    g_autofree char *trace = NULL;
-    g_autofree char *args = NULL;
-    g_autofree char *log = NULL;
     HvGuestOptions opts = {
         .cpu = IDLE_CPU,
         .smp = smp,
         .test = "guest-idle",
     };
-    g_autoptr(HvGuest) g = NULL;
-    const char *p;
-    unsigned yields = 0;
-    int fd;
+    g_autofree char *log = NULL;
+    unsigned yields;
 
     if (smp > 32) {
         g_test_skip("more than 31 host CPUs: no overcommit test");
         return;
     }
-    fd = g_file_open_tmp("hv-idle-XXXXXX.trace", &trace, NULL);
-    g_assert(fd >= 0);
-    close(fd);
     /* hyperv_msr_read too: a "log" trace backend shows with those */
-    args = g_strdup_printf("-trace enable=hyperv_pause_yield "
-                           "-trace enable=hyperv_msr_read -D %s", trace);
-    opts.qemu_args = args;
-    g = hv_guest_start_opts(&opts);
-    hv_assert_guest_passed(g);
-    hv_guest_stop(g);
-    g = NULL;
-
-    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
-    unlink(trace);
-    if (!strstr(log, "hyperv_msr_read ")) {
+    log = hv_guest_run_traced(&opts, "hyperv_pause_yield,hyperv_msr_read");
+    if (!hv_trace_count(log, "hyperv_msr_read", NULL)) {
         g_test_skip("no trace events (a trace backend other than log)");
         return;
     }
-    for (p = log; (p = strstr(p, "hyperv_pause_yield ")); p++) {
-        yields++;
-    }
+    yields = hv_trace_count(log, "hyperv_pause_yield", NULL);
     g_test_message("%d vCPUs, %u host CPUs: %u yields", smp, host, yields);
     if (smp > host) {
         g_assert_cmpuint(yields, >, 0);

@@ -339,42 +339,21 @@ static void test_smp(void)
  */
 static void test_vp_thread(void)
 {
-    g_autofree char *trace = NULL;
-    g_autofree char *args = NULL;
-    g_autofree char *log = NULL;
-    g_auto(GStrv) lines = NULL;
     HvGuestOptions opts = {
         .cpu = ST_CPU,
         .smp = 2,
         .test = "stimer-smp",
     };
-    g_autoptr(HvGuest) g = NULL;
-    unsigned expired = 0, off_thread = 0;
-    int fd, i;
+    g_autofree char *log = hv_guest_run_traced(&opts,
+                                               "hyperv_stimer_expired");
+    unsigned expired, off_thread;
 
-    fd = g_file_open_tmp("hv-stimer-XXXXXX.trace", &trace, NULL);
-    g_assert(fd >= 0);
-    close(fd);
-    args = g_strdup_printf("-trace enable=hyperv_stimer_expired -D %s",
-                           trace);
-    opts.qemu_args = args;
-    g = hv_guest_start_opts(&opts);
-    hv_assert_guest_passed(g);
-    hv_guest_stop(g);
-    g = NULL;
-
-    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
-    unlink(trace);
-    lines = g_strsplit(log, "\n", -1);
-    for (i = 0; lines[i]; i++) {
-        if (strstr(lines[i], "hyperv_stimer_expired ")) {
-            expired++;
-            off_thread += !strstr(lines[i], " vp_thread 1");
-        }
-    }
+    expired = hv_trace_count(log, "hyperv_stimer_expired", NULL);
+    off_thread = expired - hv_trace_count(log, "hyperv_stimer_expired",
+                                          " vp_thread 1");
     if (!expired) {
         /* A trace backend other than "log" */
-        g_test_message("no trace events in %s: threads not checked", trace);
+        g_test_message("no trace events: threads not checked");
         return;
     }
     /* Timer 3 of each VP expired at least once */
