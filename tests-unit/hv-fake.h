@@ -289,6 +289,31 @@ static inline void fake_guest_idle(void *opaque, HvVp *vp)
     f->idle_vp = vp;
 }
 
+/* The registers of a 64-bit hypercall from CPL 0: input and output GPAs */
+static inline HvHypercallRegs fake_regs64(uint64_t control, uint64_t in,
+                                          uint64_t out)
+{
+    HvHypercallRegs r;
+
+    memset(&r, 0, sizeof(r));
+    r.long_mode = true;
+    r.cpl0 = true;
+    r.rcx = control;
+    r.rdx = in;
+    r.r8 = out;
+    return r;
+}
+
+/* That hypercall made by VP 0, which must take it: its RAX */
+static inline uint64_t fake_call64(Fake *f, uint64_t control, uint64_t in,
+                                   uint64_t out)
+{
+    HvHypercallRegs r = fake_regs64(control, in, out);
+
+    g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
+    return r.rax;
+}
+
 static inline unsigned fake_vp_num(Fake *f, HvVp *vp)
 {
     g_assert_true(vp >= f->vp && vp < f->vp + FAKE_VPS);

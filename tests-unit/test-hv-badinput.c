@@ -13,19 +13,6 @@
 #define F_FLUSH         (BIT64(5) | BIT64(11))  /* hv-vpindex, hv-tlbflush */
 #define IN              0x10000ull
 
-static uint64_t call64(Fake *f, uint64_t control, uint64_t in)
-{
-    HvHypercallRegs r;
-
-    memset(&r, 0, sizeof(r));
-    r.long_mode = true;
-    r.cpl0 = true;
-    r.rcx = control;
-    r.rdx = in;
-    g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
-    return r.rax;
-}
-
 /*
  * Control bit 31 (IsNested) is reserved for a guest that is no nested
  * hypervisor: KVM's HV_HYPERCALL_RSVD0_MASK is 31:27.  It used to be
@@ -36,10 +23,12 @@ static void test_control_bit31(void)
     Fake *f = fake_new(F_FLUSH, 4);
 
     fake_put64(f, IN + 8, 1);           /* HV_FLUSH_ALL_PROCESSORS */
-    check_hex64("RAX", call64(f, C_FLUSH_SPACE | 1ull << 31, IN), S_INPUT);
-    check_hex64("RAX unknown", call64(f, 0x0001 | 1ull << 31, IN), S_INPUT);
+    check_hex64("RAX", fake_call64(f, C_FLUSH_SPACE | 1ull << 31, IN, 0),
+                S_INPUT);
+    check_hex64("RAX unknown", fake_call64(f, 0x0001 | 1ull << 31, IN, 0),
+                S_INPUT);
     g_assert_cmpuint(f->flush_count + f->n_reads, ==, 0);
-    check_hex64("RAX", call64(f, C_FLUSH_SPACE, IN), S_SUCCESS);
+    check_hex64("RAX", fake_call64(f, C_FLUSH_SPACE, IN, 0), S_SUCCESS);
     g_assert_cmpuint(f->flush_count, ==, 1);
     fake_free(f);
 }

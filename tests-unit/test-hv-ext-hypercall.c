@@ -94,20 +94,6 @@ static Fake *ext_new(uint64_t features)
     return f;
 }
 
-static uint64_t call64(Fake *f, uint64_t control, uint64_t in, uint64_t out)
-{
-    HvHypercallRegs r;
-
-    memset(&r, 0, sizeof(r));
-    r.long_mode = true;
-    r.cpl0 = true;
-    r.rcx = control;
-    r.rdx = in;
-    r.r8 = out;
-    g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
-    return r.rax;
-}
-
 static uint64_t result(uint16_t status, unsigned reps)
 {
     return status | (uint64_t)reps << 32;
@@ -118,30 +104,32 @@ static void test_query(void)
     Fake *f = ext_new(F_EXT);
 
     fake_put64(f, OUT, ~0ull);
-    check_hex64("query", call64(f, C_QUERY, 0, OUT), S_OK);
+    check_hex64("query", fake_call64(f, C_QUERY, 0, OUT), S_OK);
     check_hex64("caps", fake_get64(f, OUT), 0x103);
     g_assert_cmpuint(f->n_writes, ==, 1);
     g_assert_cmpuint(f->writes[0].len, ==, 8);
 
     /* No discard now: no cold discard bit */
     ext.can_discard = false;
-    call64(f, C_QUERY, 0, OUT);
+    fake_call64(f, C_QUERY, 0, OUT);
     check_hex64("caps, no discard", fake_get64(f, OUT), 0x3);
 
     /* The input GPA is ignored */
-    check_hex64("any ingpa", call64(f, C_QUERY, 0x12345677, OUT), S_OK);
-    check_hex64("fast", call64(f, C_QUERY | FAST, 0, OUT), S_PARAM);
-    check_hex64("rep", call64(f, C_QUERY | REPS(1), 0, OUT), S_INPUT);
-    check_hex64("rep start", call64(f, C_QUERY | REP_START(1), 0, OUT),
+    check_hex64("any ingpa", fake_call64(f, C_QUERY, 0x12345677, OUT), S_OK);
+    check_hex64("fast", fake_call64(f, C_QUERY | FAST, 0, OUT), S_PARAM);
+    check_hex64("rep", fake_call64(f, C_QUERY | REPS(1), 0, OUT), S_INPUT);
+    check_hex64("rep start", fake_call64(f, C_QUERY | REP_START(1), 0, OUT),
                 S_INPUT);
-    check_hex64("varhead", call64(f, C_QUERY | VARHEAD(1), 0, OUT), S_INPUT);
-    check_hex64("reserved", call64(f, C_QUERY | 1ull << 27, 0, OUT), S_INPUT);
-    check_hex64("align", call64(f, C_QUERY, 0, OUT + 4), S_ALIGN);
-    check_hex64("hole", call64(f, C_QUERY, 0, FAKE_HOLE_START), S_INPUT);
-    check_hex64("past RAM", call64(f, C_QUERY, 0, FAKE_RAM_SIZE), S_INPUT);
-    check_hex64("0x8004", call64(f, 0x8004, 0, OUT), S_CODE);
-    check_hex64("0x8041", call64(f, 0x8041, 0, OUT), S_CODE);
-    check_hex64("0x8042", call64(f, 0x8042, 0, OUT), S_CODE);
+    check_hex64("varhead", fake_call64(f, C_QUERY | VARHEAD(1), 0, OUT),
+                S_INPUT);
+    check_hex64("reserved", fake_call64(f, C_QUERY | 1ull << 27, 0, OUT),
+                S_INPUT);
+    check_hex64("align", fake_call64(f, C_QUERY, 0, OUT + 4), S_ALIGN);
+    check_hex64("hole", fake_call64(f, C_QUERY, 0, FAKE_HOLE_START), S_INPUT);
+    check_hex64("past RAM", fake_call64(f, C_QUERY, 0, FAKE_RAM_SIZE), S_INPUT);
+    check_hex64("0x8004", fake_call64(f, 0x8004, 0, OUT), S_CODE);
+    check_hex64("0x8041", fake_call64(f, 0x8041, 0, OUT), S_CODE);
+    check_hex64("0x8042", fake_call64(f, 0x8042, 0, OUT), S_CODE);
     fake_free(f);
 }
 
@@ -152,10 +140,10 @@ static void test_no_ops(void)
 
     f->ops.boot_zeroed_memory = NULL;
     f->ops.memory_heat_hint = NULL;
-    call64(f, C_QUERY, 0, OUT);
+    fake_call64(f, C_QUERY, 0, OUT);
     check_hex64("caps", fake_get64(f, OUT), 0);
-    check_hex64("boot zeroed", call64(f, C_BOOT_ZEROED, 0, OUT), S_CODE);
-    check_hex64("heat hint", call64(f, C_HEAT_HINT | REPS(1), IN, 0),
+    check_hex64("boot zeroed", fake_call64(f, C_BOOT_ZEROED, 0, OUT), S_CODE);
+    check_hex64("heat hint", fake_call64(f, C_HEAT_HINT | REPS(1), IN, 0),
                 S_CODE);
     fake_free(f);
 }
@@ -168,17 +156,17 @@ static void test_privilege(void)
 {
     Fake *f = ext_new(F_VPINDEX);
 
-    check_hex64("query", call64(f, C_QUERY, 0, OUT), S_CODE);
-    check_hex64("fast", call64(f, C_HEAT_HINT | FAST, 0, 0), S_PARAM);
+    check_hex64("query", fake_call64(f, C_QUERY, 0, OUT), S_CODE);
+    check_hex64("fast", fake_call64(f, C_HEAT_HINT | FAST, 0, 0), S_PARAM);
     g_assert_cmpuint(f->n_writes, ==, 0);
     f->part.enforce_cpuid = true;
-    check_hex64("enforced", call64(f, C_QUERY, 0, OUT), S_DENIED);
-    check_hex64("enforced fast", call64(f, C_QUERY | FAST, 0, OUT),
+    check_hex64("enforced", fake_call64(f, C_QUERY, 0, OUT), S_DENIED);
+    check_hex64("enforced fast", fake_call64(f, C_QUERY | FAST, 0, OUT),
                 S_DENIED);
-    check_hex64("enforced 0x8041", call64(f, 0x8041, 0, OUT), S_DENIED);
-    check_hex64("enforced 0x8042", call64(f, 0x8042, 0, OUT), S_CODE);
+    check_hex64("enforced 0x8041", fake_call64(f, 0x8041, 0, OUT), S_DENIED);
+    check_hex64("enforced 0x8042", fake_call64(f, 0x8042, 0, OUT), S_CODE);
     f->part.features |= F_EXT;
-    check_hex64("enforced, granted", call64(f, C_QUERY, 0, OUT), S_OK);
+    check_hex64("enforced, granted", fake_call64(f, C_QUERY, 0, OUT), S_OK);
     fake_free(f);
 
     /* The KVM exit's entry point decides the same way */
@@ -198,7 +186,7 @@ static void test_boot_zeroed(void)
     unsigned i;
 
     ext.n_ranges = 3;
-    check_hex64("call", call64(f, C_BOOT_ZEROED, 0, OUT), S_OK);
+    check_hex64("call", fake_call64(f, C_BOOT_ZEROED, 0, OUT), S_OK);
     /* The output page was not zero while the glue looked */
     check_hex64("output while scanning", ext.out_seen, ~0ull);
     check_hex64("count", fake_get64(f, OUT), 3);
@@ -213,19 +201,21 @@ static void test_boot_zeroed(void)
     }
     fake_put64(f, OUT + 0xff8, 0x55);
     ext.n_ranges = 300;
-    check_hex64("max", call64(f, C_BOOT_ZEROED, 0, OUT), S_OK);
+    check_hex64("max", fake_call64(f, C_BOOT_ZEROED, 0, OUT), S_OK);
     check_hex64("count max", fake_get64(f, OUT), 255);
     check_hex64("past the output", fake_get64(f, OUT + 0xff8), 0x55);
 
     /* 0xFF8 bytes fit at offsets 0 and 8 of a page, no further */
-    check_hex64("offset 8", call64(f, C_BOOT_ZEROED, 0, OUT + 8), S_OK);
+    check_hex64("offset 8", fake_call64(f, C_BOOT_ZEROED, 0, OUT + 8), S_OK);
     ext.zeroed_calls = 0;
-    check_hex64("offset 16", call64(f, C_BOOT_ZEROED, 0, OUT + 16), S_ALIGN);
-    check_hex64("offset 4", call64(f, C_BOOT_ZEROED, 0, OUT + 4), S_ALIGN);
-    check_hex64("hole", call64(f, C_BOOT_ZEROED, 0, FAKE_HOLE_START),
+    check_hex64("offset 16", fake_call64(f, C_BOOT_ZEROED, 0, OUT + 16),
+                S_ALIGN);
+    check_hex64("offset 4", fake_call64(f, C_BOOT_ZEROED, 0, OUT + 4), S_ALIGN);
+    check_hex64("hole", fake_call64(f, C_BOOT_ZEROED, 0, FAKE_HOLE_START),
                 S_INPUT);
-    check_hex64("rep", call64(f, C_BOOT_ZEROED | REPS(1), 0, OUT), S_INPUT);
-    check_hex64("fast", call64(f, C_BOOT_ZEROED | FAST, 0, OUT), S_PARAM);
+    check_hex64("rep", fake_call64(f, C_BOOT_ZEROED | REPS(1), 0, OUT),
+                S_INPUT);
+    check_hex64("fast", fake_call64(f, C_BOOT_ZEROED | FAST, 0, OUT), S_PARAM);
     /* Bad output: the glue never looked */
     g_assert_cmpuint(ext.zeroed_calls, ==, 0);
     fake_free(f);
@@ -240,7 +230,7 @@ static uint64_t hint(Fake *f, uint64_t header, const uint64_t *ranges,
     for (i = 0; i < n; i++) {
         fake_put64(f, IN + 8 + 8 * i, ranges[i]);
     }
-    return call64(f, C_HEAT_HINT | REPS(n) | extra, IN, 0);
+    return fake_call64(f, C_HEAT_HINT | REPS(n) | extra, IN, 0);
 }
 
 static void test_heat_hint_ranges(void)
@@ -305,17 +295,17 @@ static void test_heat_hint_input(void)
     check_hex64("fast", hint(f, 2, r, 1, FAST), S_PARAM);
     g_assert_cmpuint(ext.hints, ==, 0);
     /* At most (4096 - 8) / 8 ranges: the input is one page */
-    check_hex64("512 reps", call64(f, C_HEAT_HINT | REPS(512), IN, 0),
+    check_hex64("512 reps", fake_call64(f, C_HEAT_HINT | REPS(512), IN, 0),
                 S_INPUT);
-    check_hex64("align", call64(f, C_HEAT_HINT | REPS(1), IN + 4, 0),
+    check_hex64("align", fake_call64(f, C_HEAT_HINT | REPS(1), IN + 4, 0),
                 S_ALIGN);
-    check_hex64("cross", call64(f, C_HEAT_HINT | REPS(2), IN + 4080, 0),
+    check_hex64("cross", fake_call64(f, C_HEAT_HINT | REPS(2), IN + 4080, 0),
                 S_ALIGN);
     check_hex64("511 at page start",
-                call64(f, C_HEAT_HINT | REPS(511), IN, 0) & 0xffff, S_OK);
+                fake_call64(f, C_HEAT_HINT | REPS(511), IN, 0) & 0xffff, S_OK);
     ext.hints = 0;
     check_hex64("input in the hole",
-                call64(f, C_HEAT_HINT | REPS(1), FAKE_HOLE_START, 0),
+                fake_call64(f, C_HEAT_HINT | REPS(1), FAKE_HOLE_START, 0),
                 S_INPUT);
     g_assert_cmpuint(ext.hints, ==, 0);
     fake_free(f);
@@ -336,7 +326,7 @@ static void test_heat_hint_reps(void)
     fake_clear_log(f);
     /* Rep 1 is garbage now: from rep 2 on it is never read */
     fake_put64(f, IN + 16, ~0ull);
-    check_hex64("resume", call64(f, C_HEAT_HINT | REPS(3) | REP_START(2),
+    check_hex64("resume", fake_call64(f, C_HEAT_HINT | REPS(3) | REP_START(2),
                                  IN, 0), result(S_OK, 3));
     g_assert_cmpuint(ext.hints, ==, 1);
     check_hex64("resumed range", ext.gpa[0], 0x300000);

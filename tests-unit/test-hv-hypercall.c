@@ -58,27 +58,9 @@
 /* A page of hypercall input */
 #define IN      0x10000ull
 
-static HvHypercallRegs regs64(uint64_t control, uint64_t in, uint64_t out)
-{
-    HvHypercallRegs r;
-
-    memset(&r, 0, sizeof(r));
-    r.long_mode = true;
-    r.cpl0 = true;
-    r.rcx = control;
-    r.rdx = in;
-    r.r8 = out;
-    return r;
-}
-
-/* A 64-bit hypercall from VP 0 that must not #UD; returns RAX */
-static uint64_t call64(Fake *f, uint64_t control, uint64_t in, uint64_t out)
-{
-    HvHypercallRegs r = regs64(control, in, out);
-
-    g_assert_true(hv_hypercall(&f->part, &f->vp[0], &f->ops, &r));
-    return r.rax;
-}
+/* hv-fake.h's hypercall helpers, by the short names this file uses often */
+#define regs64 fake_regs64
+#define call64 fake_call64
 
 /* Put @n input words at @gpa */
 static void put_input(Fake *f, uint64_t gpa, const uint64_t *words,
