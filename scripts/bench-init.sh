@@ -35,6 +35,12 @@ softirqsum() {
                     END { if (!f) print 0 }' /proc/softirqs
 }
 irqs() { echo "TLB $(irqsum TLB) CAL $(irqsum CAL) RES $(irqsum RES) HYP $(irqsum HYP) RCU $(softirqsum RCU)"; }
+# One bench-guest run, its result line with the interrupt counts around it
+say_with_irqs() {
+    before=$(irqs)
+    out=$(/bin/bench-guest "$@")
+    say "$out irq-before $before irq-after $(irqs)"
+}
 
 if has_test clock; then
     b=/bin/bench-guest
@@ -56,16 +62,12 @@ overcommit_rounds=1
 if has_test tlb; then
     for rep in $(seq "$overcommit_rounds"); do
         for mode in mprotect munmap; do
-            before=$(irqs)
-            out=$(/bin/bench-guest tlb $mode "$ms")
-            say "$out irq-before $before irq-after $(irqs)"
+            say_with_irqs tlb $mode "$ms"
         done
     done
 fi
 if has_test ipi; then
-    before=$(irqs)
-    out=$(/bin/bench-guest ipi "$ms")
-    say "$out irq-before $before irq-after $(irqs)"
+    say_with_irqs ipi "$ms"
 fi
 if has_test spin; then
     for rep in $(seq "$overcommit_rounds"); do
@@ -79,9 +81,7 @@ if has_test futex; then
     # takes the best
     for rep in 1 2 3; do
         for mode in shared private; do
-            before=$(irqs)
-            out=$(/bin/bench-guest futex $mode "$ms")
-            say "$out irq-before $before irq-after $(irqs)"
+            say_with_irqs futex $mode "$ms"
         done
     done
 fi

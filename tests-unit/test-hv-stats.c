@@ -41,14 +41,9 @@ static const uint64_t all_features =
 static uint64_t call(Fake *f, int vp, uint64_t control, uint64_t in,
                      uint64_t out, bool cpl0)
 {
-    HvHypercallRegs r;
+    HvHypercallRegs r = fake_regs64(control, in, out);
 
-    memset(&r, 0, sizeof(r));
-    r.long_mode = true;
     r.cpl0 = cpl0;
-    r.rcx = control;
-    r.rdx = in;
-    r.r8 = out;
     hv_hypercall(&f->part, &f->vp[vp], &f->ops, &r);
     return r.rax;
 }
