@@ -102,9 +102,10 @@ static inline uint64_t hyperv_tcg_guest_tsc(uint64_t ticks)
 }
 
 /*
- * PAUSE (helper_pause()).  With hv-guest-idle a vCPU that spins on PAUSE
- * at one address gives up its host CPU now and then, as pause-loop
- * exiting makes a hardware hypervisor do (hyperv-tcg.c)
+ * PAUSE (helper_pause()).  With hv-guest-idle, while the vCPUs outnumber
+ * the host CPUs, a vCPU that spins on PAUSE at one address gives up its
+ * host CPU now and then, as pause-loop exiting makes a hardware
+ * hypervisor do (hyperv-tcg.c)
  */
 extern bool hyperv_tcg_pause_yield;
 void hyperv_tcg_pause_spin(CPUX86State *env);
