@@ -111,6 +111,10 @@ class Run:
                 key = (m.group(1), m.group(2))
                 if key not in seen:
                     seen.add(key)
+                    # The deliberate crash starts here even when the
+                    # kernel's lines overtake init's DEMO-CRASH on the console
+                    if m.group(2).startswith('sysrq: Trigger a crash') and self.crash_at is None:
+                        self.crash_at = len(self.klog)
                     self.klog.append(m.group(2))
             elif l.startswith('DEMO '):
                 self.demo.append(l[5:])
