@@ -16,6 +16,7 @@ report says which), 1 when a boot gave no results.
 """
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -66,10 +67,11 @@ def parse_run(d):
         elif w[1] == 'futex' and len(w) > 6 and w[3] == 'calls':
             n, ms_ = float(w[4]), float(w[6])
             if ms_ > 0:
-                # Three rounds a boot: its best (host load and where the
-                # host places the vCPU threads only ever lower the rate)
-                r.setdefault('futex_%s_rounds' % w[2], []).append(n * 1000.0 / ms_)
-                r['futex_%s_ops' % w[2]] = max(r['futex_%s_rounds' % w[2]])
+                # Several rounds a boot: their mean (the targets pool the
+                # rounds of every run)
+                rounds = r.setdefault('futex_%s_rounds' % w[2], [])
+                rounds.append(n * 1000.0 / ms_)
+                r['futex_%s_ops' % w[2]] = sum(rounds) / len(rounds)
         elif w[1] == 'dmesg' and 'PV spinlocks enabled' in line:
             r['pvspin'] = 'enabled'
         elif w[1] == 'dmesg' and 'PV spinlocks disabled' in line:
@@ -99,9 +101,10 @@ def parse_run(d):
         elif w[1] == 'spin' and len(w) > 5 and w[2] == 'acquisitions':
             n, ms_ = float(w[3]), float(w[5])
             if ms_ > 0:
-                # 4 or more vCPUs: three rounds, the best (as the storms)
+                # Several rounds: their mean (the target pools the rounds
+                # of every run)
                 r.setdefault('spin_rounds', []).append(n * 1000.0 / ms_)
-                r['spin_ops'] = max(r['spin_rounds'])
+                r['spin_ops'] = sum(r['spin_rounds']) / len(r['spin_rounds'])
         elif w[1] == 'problem':
             problems.append(' '.join(w[2:])[:100])
     r['problems'] = problems
@@ -289,20 +292,6 @@ def main():
         s = agg.get(label, {}).get(key)
         return s['median'] if s else None
 
-    def paired(label_a, label_b, key):
-        """Median over runs of a/b, each run's boot of label_a against the
-        same run's boot of label_b: the configurations of one run boot one
-        after the other, so a pair shares the host's state of the moment
-        (on a shared host a run's rates can all halve together for minutes),
-        which medians taken per configuration do not cancel"""
-        by_run = {r['run']: r.get(key) for r in runs.get(label_b, [])}
-        q = sorted(r[key] / by_run[r['run']] for r in runs.get(label_a, [])
-                   if r.get(key) and by_run.get(r['run']))
-        if not q:
-            return None, 0
-        h = len(q) // 2
-        return (q[h] if len(q) % 2 else (q[h - 1] + q[h]) / 2), len(q)
-
     out = []
     p = out.append
     p('=' * 100)
@@ -466,15 +455,28 @@ def main():
         if hv_b and no_b:
             target('boot %s %s vCPUs: hv <= 1.05x no-hv' % (m.group(1), m.group(2)),
                    hv_b <= 1.05 * no_b, '%.1f s vs %.1f s: %.2fx' % (hv_b, no_b, hv_b / no_b))
+    def pooled(label, key):
+        """The mean of every run's samples of key (a list per run) and its
+        standard error"""
+        xs = [x for r in runs.get(label, []) for x in r.get(key, [])]
+        if len(xs) < 2:
+            return None, None, len(xs)
+        mean = sum(xs) / len(xs)
+        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+        return mean, math.sqrt(var / len(xs)), len(xs)
+
     for n in smps:
-        hv, no = med('intel-%d-hv' % n, 'spin_ops'), med('intel-%d-nohv' % n, 'spin_ops')
-        slower, npairs = paired('intel-%d-nohv' % n, 'intel-%d-hv' % n, 'spin_ops')
-        if hv and no and slower:
-            # Paired, as the hv-guest-idle rows: each run's hv boot against
-            # the no-hv boot just before it
+        # A round's rate is the host scheduler's as much as QEMU's (rounds
+        # of one boot differ by 1.5x): the mean of all rounds of all runs,
+        # with its standard error so that the reader sees the resolution
+        hv, hv_se, hv_n = pooled('intel-%d-hv' % n, 'spin_rounds')
+        no, no_se, no_n = pooled('intel-%d-nohv' % n, 'spin_rounds')
+        if hv and no:
+            slower = no / hv
+            se = slower * math.sqrt((hv_se / hv) ** 2 + (no_se / no) ** 2)
             target('spin-wait intel %d vCPUs: time per acquisition hv <= 1.05x no-hv' % n,
-                   slower <= 1.05, '%.3fx: paired over %d runs; medians %.0f vs %.0f acquisitions/s'
-                   % (slower, npairs, hv, no))
+                   slower <= 1.05, '%.3fx +- %.3f: means of %d vs %d rounds, %.0f vs %.0f acquisitions/s'
+                   % (slower, se, hv_n, no_n, hv, no))
     for rec, what in HOT_ROWS:
         row = hagg.get(rec, {})
         # The best run of each: what host load left alone
@@ -532,27 +534,27 @@ def main():
     # + hv-guest-idle (Linux's Hyper-V PV qspinlock) vs the hv set (Linux's
     # test-and-set lock for guests without PV spinlocks), calls per second
     for n in smps:
-        gi, hv = med('intel-%d-hv-gidle' % n, 'futex_shared_ops'), med('intel-%d-hv' % n, 'futex_shared_ops')
+        # Both boots run the workload alone, one right after the other; the
+        # mean of every round of every run, with its standard error
+        gi, gi_se, gi_n = pooled('intel-%d-hv-gidle' % n, 'futex_shared_rounds')
+        hv, hv_se, hv_n = pooled('intel-%d-hv-futex' % n, 'futex_shared_rounds')
         if not gi or not hv:
             continue
         pv = agg['intel-%d-hv-gidle' % n]['pvspin']
-        # The target is the median of the runs' paired ratios (each run's
-        # boots with and without hv-guest-idle, one after the other); the
-        # medians per configuration are shown as well
-        speedup, npairs = paired('intel-%d-hv-gidle' % n, 'intel-%d-hv' % n, 'futex_shared_ops')
-        if not speedup:
-            continue
-        detail = ('paired %.3fx over %d runs; medians %.0f vs %.0f calls/s (PV spinlocks %s)'
-                  % (speedup, npairs, gi, hv, pv))
+        speedup = gi / hv
+        se = speedup * math.sqrt((gi_se / gi) ** 2 + (hv_se / hv) ** 2)
+        detail = ('means of %d vs %d rounds, %.0f vs %.0f calls/s (PV spinlocks %s)'
+                  % (gi_n, hv_n, gi, hv, pv))
         if n == 2:
             target('hv-guest-idle intel 2 vCPUs: futex bucket no slower than 1.05x without',
-                   1 / speedup <= 1.05, '%.3fx the time: %s' % (1 / speedup, detail))
+                   1 / speedup <= 1.05, '%.3fx +- %.3f the time: %s'
+                   % (1 / speedup, se / speedup ** 2, detail))
         elif n == max(smps):
             target('hv-guest-idle intel %d vCPUs: futex bucket >= 1.5x faster than without' % n,
-                   speedup >= 1.5, '%.2fx: %s' % (speedup, detail))
+                   speedup >= 1.5, '%.2fx +- %.2f: %s' % (speedup, se, detail))
         else:
             target('hv-guest-idle intel %d vCPUs: futex bucket (no target)' % n, None,
-                   '%.2fx: %s' % (speedup, detail))
+                   '%.2fx +- %.2f: %s' % (speedup, se, detail))
     hv_i, no_i = med('intel-4-hv-idle', 'idle_cpu_pct'), med('intel-4-nohv-idle', 'idle_cpu_pct')
     if hv_i is not None and no_i is not None:
         target('idle 4-vCPU guest: host CPU with hv (stimer) <= no-hv (LAPIC timer)',
