@@ -20,7 +20,8 @@ for w in $cmdline; do
 done
 has_test() { case ",$tests," in *",$1,"*) return 0 ;; esac; return 1; }
 
-say "init uptime $(cut -d' ' -f1 /proc/uptime) cpus $(grep -c ^processor /proc/cpuinfo)"
+ncpus=$(grep -c ^processor /proc/cpuinfo)
+say "init uptime $(cut -d' ' -f1 /proc/uptime) cpus $ncpus"
 cs_dir=/sys/devices/system/clocksource/clocksource0
 default_cs=$(cat $cs_dir/current_clocksource)
 say "clocksource default $default_cs available $(cat $cs_dir/available_clocksource)"
@@ -57,7 +58,7 @@ fi
 # Overcommitted (4 and more vCPUs on the 2-core host) a storm's rate goes
 # with the host's load: three rounds, the report takes the best
 overcommit_rounds=1
-[ "$(grep -c ^processor /proc/cpuinfo)" -ge 4 ] && overcommit_rounds=3
+[ "$ncpus" -ge 4 ] && overcommit_rounds=3
 if has_test tlb; then
     for rep in $(seq "$overcommit_rounds"); do
         for mode in mprotect munmap; do
@@ -73,7 +74,7 @@ if has_test spin; then
     # runs the vCPU threads (2.7 to 5.6 M/s for one configuration at 4
     # vCPUs on 2 host cores): the report compares the mean of many rounds
     spin_rounds=4
-    [ "$(grep -c ^processor /proc/cpuinfo)" -ge 4 ] && spin_rounds=10
+    [ "$ncpus" -ge 4 ] && spin_rounds=10
     for rep in $(seq "$spin_rounds"); do
         say "$(/bin/bench-guest spin "$ms")"
     done

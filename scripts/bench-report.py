@@ -292,6 +292,16 @@ def main():
         s = agg.get(label, {}).get(key)
         return s['median'] if s else None
 
+    def pooled(label, key):
+        """The mean of every run's samples of key (a list per run) and its
+        standard error"""
+        xs = [x for r in runs.get(label, []) for x in r.get(key, [])]
+        if len(xs) < 2:
+            return None, None, len(xs)
+        mean = sum(xs) / len(xs)
+        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+        return mean, math.sqrt(var / len(xs)), len(xs)
+
     out = []
     p = out.append
     p('=' * 100)
@@ -455,16 +465,6 @@ def main():
         if hv_b and no_b:
             target('boot %s %s vCPUs: hv <= 1.05x no-hv' % (m.group(1), m.group(2)),
                    hv_b <= 1.05 * no_b, '%.1f s vs %.1f s: %.2fx' % (hv_b, no_b, hv_b / no_b))
-    def pooled(label, key):
-        """The mean of every run's samples of key (a list per run) and its
-        standard error"""
-        xs = [x for r in runs.get(label, []) for x in r.get(key, [])]
-        if len(xs) < 2:
-            return None, None, len(xs)
-        mean = sum(xs) / len(xs)
-        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
-        return mean, math.sqrt(var / len(xs)), len(xs)
-
     for n in smps:
         # A round's rate is the host scheduler's as much as QEMU's (rounds
         # of one boot differ by 1.5x): the mean of all rounds of all runs,
