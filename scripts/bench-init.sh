@@ -35,7 +35,7 @@ softirqsum() {
     awk -v n="$1:" '$1 == n { s = 0; for (i = 2; i <= NF; i++) s += $i; print s; f = 1 }
                     END { if (!f) print 0 }' /proc/softirqs
 }
-irqs() { echo "TLB $(irqsum TLB) CAL $(irqsum CAL) RES $(irqsum RES) HYP $(irqsum HYP) RCU $(softirqsum RCU)"; }
+irqs() { echo "TLB $(irqsum TLB) CAL $(irqsum CAL) RES $(irqsum RES) HYP $(irqsum HYP) HVS $(irqsum HVS) LOC $(irqsum LOC) RCU $(softirqsum RCU)"; }
 # One bench-guest run, its result line with the interrupt counts around it
 say_with_irqs() {
     before=$(irqs)
@@ -76,7 +76,7 @@ if has_test spin; then
     spin_rounds=4
     [ "$ncpus" -ge 4 ] && spin_rounds=10
     for rep in $(seq "$spin_rounds"); do
-        say "$(/bin/bench-guest spin "$ms")"
+        say_with_irqs spin "$ms"
     done
 fi
 if has_test futex; then
@@ -97,6 +97,8 @@ if has_test idle; then
 fi
 dmesg | grep -iE 'clocksource|tsc|hyper-?v|unstable|clockevent|spinlock' | sed 's/^/BENCH dmesg /'
 dmesg | grep -E 'WARNING: CPU|BUG:|Oops|soft lockup|rcu.*stall' | sed 's/^/BENCH problem /'
+# The timer interrupts of each CPU (local APIC timer or Hyper-V stimer)
+grep -E '^ *(LOC|HVS):' /proc/interrupts | sed 's/^ */BENCH interrupts /'
 say "uptime $(cut -d' ' -f1 /proc/uptime)"
 # QEMU's own counters of this boot (query-hyperv: hypercalls by call):
 # the host answers BENCH-GO once it has them (scripts/demo-run.py)

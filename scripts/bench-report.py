@@ -292,15 +292,31 @@ def main():
         s = agg.get(label, {}).get(key)
         return s['median'] if s else None
 
-    def pooled(label, key):
-        """The mean of every run's samples of key (a list per run) and its
-        standard error"""
-        xs = [x for r in runs.get(label, []) for x in r.get(key, [])]
-        if len(xs) < 2:
-            return None, None, len(xs)
-        mean = sum(xs) / len(xs)
-        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
-        return mean, math.sqrt(var / len(xs)), len(xs)
+    def paired(label_a, label_b, key):
+        """The ratio of @label_b's to @label_a's rate of key (a list of
+        rounds per boot), pairing the two boots of each run: their
+        geometric mean over the runs, its standard error (nan for a single
+        pair), the number of pairs and the numbers of rounds on each side.
+        The two boots of a pair run one right after the other, in both
+        orders (bench.sh), so that what the shared host does over minutes
+        falls on both alike.  Rounds of one boot share the host's placement
+        of its vCPU threads and differ less from each other than boots do:
+        the pair, not the round, is the unit"""
+        by_run = {}
+        for side, lbl in ((0, label_a), (1, label_b)):
+            for r in runs.get(lbl, []):
+                if r.get(key):
+                    by_run.setdefault(r['run'], [None, None])[side] = r[key]
+        pairs = [p for p in by_run.values() if p[0] and p[1]]
+        logs = [math.log((sum(y) / len(y)) / (sum(x) / len(x))) for x, y in pairs]
+        nrounds = (sum(len(x) for x, _ in pairs), sum(len(y) for _, y in pairs))
+        if not logs:
+            return None, None, 0, nrounds
+        if len(logs) == 1:
+            return math.exp(logs[0]), float('nan'), 1, nrounds
+        mean = sum(logs) / len(logs)
+        var = sum((v - mean) ** 2 for v in logs) / (len(logs) - 1)
+        return math.exp(mean), math.exp(mean) * math.sqrt(var / len(logs)), len(logs), nrounds
 
     out = []
     p = out.append
@@ -467,16 +483,16 @@ def main():
                    hv_b <= 1.05 * no_b, '%.1f s vs %.1f s: %.2fx' % (hv_b, no_b, hv_b / no_b))
     for n in smps:
         # A round's rate is the host scheduler's as much as QEMU's (rounds
-        # of one boot differ by 1.5x): the mean of all rounds of all runs,
-        # with its standard error so that the reader sees the resolution
-        hv, hv_se, hv_n = pooled('intel-%d-hv' % n, 'spin_rounds')
-        no, no_se, no_n = pooled('intel-%d-nohv' % n, 'spin_rounds')
-        if hv and no:
-            slower = no / hv
-            se = slower * math.sqrt((hv_se / hv) ** 2 + (no_se / no) ** 2)
+        # of one boot differ by 1.5x, boots by more): the hv / no-hv pair
+        # of each run, with the standard error so that the reader sees the
+        # resolution
+        slower, se, npairs, (hv_r, no_r) = paired('intel-%d-hv' % n, 'intel-%d-nohv' % n,
+                                                  'spin_rounds')
+        if slower:
             target('spin-wait intel %d vCPUs: time per acquisition hv <= 1.05x no-hv' % n,
-                   slower <= 1.05, '%.3fx +- %.3f: means of %d vs %d rounds, %.0f vs %.0f acquisitions/s'
-                   % (slower, se, hv_n, no_n, hv, no))
+                   slower <= 1.05, '%.3fx +- %.3f: %d pairs of boots (%d vs %d rounds), %.0f vs %.0f acquisitions/s'
+                   % (slower, se, npairs, hv_r, no_r, med('intel-%d-hv' % n, 'spin_ops'),
+                      med('intel-%d-nohv' % n, 'spin_ops')))
     for rec, what in HOT_ROWS:
         row = hagg.get(rec, {})
         # The best run of each: what host load left alone
@@ -534,17 +550,16 @@ def main():
     # + hv-guest-idle (Linux's Hyper-V PV qspinlock) vs the hv set (Linux's
     # test-and-set lock for guests without PV spinlocks), calls per second
     for n in smps:
-        # Both boots run the workload alone, one right after the other; the
-        # mean of every round of every run, with its standard error
-        gi, gi_se, gi_n = pooled('intel-%d-hv-gidle' % n, 'futex_shared_rounds')
-        hv, hv_se, hv_n = pooled('intel-%d-hv-futex' % n, 'futex_shared_rounds')
-        if not gi or not hv:
+        # Both boots run the workload alone, one right after the other: the
+        # pair of each run, as for the spin-wait rows
+        speedup, se, npairs, (hv_r, gi_r) = paired('intel-%d-hv-futex' % n, 'intel-%d-hv-gidle' % n,
+                                                   'futex_shared_rounds')
+        if not speedup:
             continue
         pv = agg['intel-%d-hv-gidle' % n]['pvspin']
-        speedup = gi / hv
-        se = speedup * math.sqrt((gi_se / gi) ** 2 + (hv_se / hv) ** 2)
-        detail = ('means of %d vs %d rounds, %.0f vs %.0f calls/s (PV spinlocks %s)'
-                  % (gi_n, hv_n, gi, hv, pv))
+        detail = ('%d pairs of boots (%d vs %d rounds), %.0f vs %.0f calls/s (PV spinlocks %s)'
+                  % (npairs, gi_r, hv_r, med('intel-%d-hv-gidle' % n, 'futex_shared_ops'),
+                     med('intel-%d-hv-futex' % n, 'futex_shared_ops'), pv))
         if n == 2:
             target('hv-guest-idle intel 2 vCPUs: futex bucket no slower than 1.05x without',
                    1 / speedup <= 1.05, '%.3fx +- %.3f the time: %s'

@@ -19,7 +19,9 @@
 #
 # Settings (environment or make variables):
 #   BENCH_QUICK=1      one run each, shorter benchmarks and idle window (~5 min)
-#   BENCH_RUNS=3       runs per configuration (median, min, max)
+#   BENCH_RUNS=4       runs per configuration (median, min, max); odd runs
+#                      go through the configurations in order, even ones
+#                      backwards
 #   BENCH_MS=1500      milliseconds per clock/tlb/ipi measurement
 #   BENCH_IDLE=30      seconds of the idle-guest host CPU measurement
 #   BENCH_INTEL=Skylake-Client-v4  BENCH_AMD=EPYC-v4   the CPU models
@@ -52,7 +54,7 @@ if [ "${BENCH_QUICK:-0}" != 0 ]; then
     BENCH_ITER=${BENCH_ITER:-5000} BENCH_CYCLE_RUNS=${BENCH_CYCLE_RUNS:-3}
 fi
 BENCH_ITER=${BENCH_ITER:-20000}
-BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_RUNS=${BENCH_RUNS:-4}
 BENCH_MS=${BENCH_MS:-1500}
 BENCH_IDLE=${BENCH_IDLE:-30}
 BENCH_INTEL=${BENCH_INTEL:-Skylake-Client-v4}
@@ -183,9 +185,18 @@ done
 total=$((total * BENCH_RUNS))
 echo "== $total boots: $BENCH_RUNS run(s) of each configuration, ${BENCH_MS} ms per measurement," \
      "${BENCH_IDLE} s idle window"
+# Even runs go through the configurations backwards: each hv / no-hv pair
+# boots in both orders (ABBA), so that host drift over the run, which
+# favours whichever boots first, falls on both sides alike
+reversed=()
+for ((j = ${#configs[@]} - 1; j >= 0; j--)); do
+    reversed+=("${configs[j]}")
+done
 k=0
 for r in $(seq 1 "$BENCH_RUNS"); do
-    for c in "${configs[@]}"; do
+    order=("${configs[@]}")
+    [ $((r % 2)) = 0 ] && order=("${reversed[@]}")
+    for c in "${order[@]}"; do
         read -r label bin cpu smp tests extra <<< "$c"
         [[ -z "$BENCH_ONLY" || $label =~ $BENCH_ONLY ]] || continue
         k=$((k + 1))

@@ -101,6 +101,9 @@ fi
 # ...and a new checkpatch WARNING really fails it (scripts/checkpatch-allowlist).
 run_tap checkpatch-self-test bash "$here/checkpatch.sh" --self-test
 
+# make bench's paired targets on made-up boots (no timing)
+run_tap bench-report-self-test /usr/bin/python3 "$here/bench-report-test.py"
+
 # The series as quilt patches applies to Debian's qemu source package and
 # gives exactly build/qemu (scripts/debian-series.sh, docs/packaging.md).
 run_tap debian-series bash "$here/debian-series.sh" check
