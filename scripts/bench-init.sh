@@ -72,7 +72,8 @@ fi
 if has_test spin; then
     # The spinlock's rate swings from round to round with where the host
     # runs the vCPU threads (2.7 to 5.6 M/s for one configuration at 4
-    # vCPUs on 2 host cores): the report compares the mean of many rounds
+    # vCPUs on 2 host cores): the report takes the mean of a boot's rounds
+    # and pairs the boot with its partner of the same run
     spin_rounds=4
     [ "$ncpus" -ge 4 ] && spin_rounds=10
     for rep in $(seq "$spin_rounds"); do

@@ -67,8 +67,8 @@ def parse_run(d):
         elif w[1] == 'futex' and len(w) > 6 and w[3] == 'calls':
             n, ms_ = float(w[4]), float(w[6])
             if ms_ > 0:
-                # Several rounds a boot: their mean (the targets pool the
-                # rounds of every run)
+                # Several rounds a boot: their mean is the boot's rate
+                # (the targets pair it with its partner boot, paired())
                 rounds = r.setdefault('futex_%s_rounds' % w[2], [])
                 rounds.append(n * 1000.0 / ms_)
                 r['futex_%s_ops' % w[2]] = sum(rounds) / len(rounds)
@@ -101,8 +101,8 @@ def parse_run(d):
         elif w[1] == 'spin' and len(w) > 5 and w[2] == 'acquisitions':
             n, ms_ = float(w[3]), float(w[5])
             if ms_ > 0:
-                # Several rounds: their mean (the target pools the rounds
-                # of every run)
+                # Several rounds: their mean is the boot's rate (the
+                # target pairs it with its partner boot, paired())
                 r.setdefault('spin_rounds', []).append(n * 1000.0 / ms_)
                 r['spin_ops'] = sum(r['spin_rounds']) / len(r['spin_rounds'])
         elif w[1] == 'problem':

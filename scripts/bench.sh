@@ -186,8 +186,8 @@ total=$((total * BENCH_RUNS))
 echo "== $total boots: $BENCH_RUNS run(s) of each configuration, ${BENCH_MS} ms per measurement," \
      "${BENCH_IDLE} s idle window"
 # Even runs go through the configurations backwards: each hv / no-hv pair
-# boots in both orders (ABBA), so that host drift over the run, which
-# favours whichever boots first, falls on both sides alike
+# boots in both orders (ABBA), so that the shared host's drift over the
+# run cannot favour one side by always reaching it first
 reversed=()
 for ((j = ${#configs[@]} - 1; j >= 0; j--)); do
     reversed+=("${configs[j]}")
