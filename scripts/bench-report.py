@@ -312,11 +312,10 @@ def main():
         nrounds = (sum(len(x) for x, _ in pairs), sum(len(y) for _, y in pairs))
         if not logs:
             return None, None, 0, nrounds
+        ratio = math.exp(statistics.mean(logs))
         if len(logs) == 1:
-            return math.exp(logs[0]), float('nan'), 1, nrounds
-        mean = sum(logs) / len(logs)
-        var = sum((v - mean) ** 2 for v in logs) / (len(logs) - 1)
-        return math.exp(mean), math.exp(mean) * math.sqrt(var / len(logs)), len(logs), nrounds
+            return ratio, float('nan'), 1, nrounds
+        return ratio, ratio * statistics.stdev(logs) / math.sqrt(len(logs)), len(logs), nrounds
 
     out = []
     p = out.append
@@ -490,7 +489,7 @@ def main():
                                                   'spin_rounds')
         if slower:
             target('spin-wait intel %d vCPUs: time per acquisition hv <= 1.05x no-hv' % n,
-                   slower <= 1.05, '%.3fx +- %.3f: %d pairs of boots (%d vs %d rounds), %.0f vs %.0f acquisitions/s'
+                   slower <= 1.05, '%.3fx +- %.3f: %d pairs of boots (%d vs %d rounds), medians %.0f vs %.0f acquisitions/s'
                    % (slower, se, npairs, hv_r, no_r, med('intel-%d-hv' % n, 'spin_ops'),
                       med('intel-%d-nohv' % n, 'spin_ops')))
     for rec, what in HOT_ROWS:
@@ -557,7 +556,7 @@ def main():
         if not speedup:
             continue
         pv = agg['intel-%d-hv-gidle' % n]['pvspin']
-        detail = ('%d pairs of boots (%d vs %d rounds), %.0f vs %.0f calls/s (PV spinlocks %s)'
+        detail = ('%d pairs of boots (%d vs %d rounds), medians %.0f vs %.0f calls/s (PV spinlocks %s)'
                   % (npairs, gi_r, hv_r, med('intel-%d-hv-gidle' % n, 'futex_shared_ops'),
                      med('intel-%d-hv-futex' % n, 'futex_shared_ops'), pv))
         if n == 2:
